@@ -1,0 +1,131 @@
+"""The inputs of the read-model activities: one dataclass per activity, no I/O.
+
+Every record carries a deterministic key (workflow id + step), which is the row's primary key,
+so a retried activity rewrites its own row and never adds a second one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass
+class ProcessRecord:
+    process_id: str
+    process_type: str
+    case_id: str
+    stage: str
+    status: str  # running | completed
+    started_at: datetime
+    outcome: str | None = None
+    closed_at: datetime | None = None
+
+
+@dataclass
+class TaskRecord:
+    task_id: str
+    process_id: str
+    case_id: str
+    action: str
+    role: str
+    org: str | None
+    title: str
+    due_at: datetime | None
+    status: str  # open | done | cancelled
+    opened_at: datetime
+    overdue: bool = False
+    escalated_to: str | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+
+
+@dataclass
+class MessageRecord:
+    """A message to a function mailbox about exactly one case (COM-2)."""
+
+    key: str
+    mailbox: str
+    case_id: str
+    subject: str
+    body: str
+    sender: str
+    sent_at: datetime
+    process_id: str | None = None
+
+
+@dataclass
+class JournalRecord:
+    key: str
+    case_id: str
+    journal: str  # authority | provider
+    author: str
+    text: str
+    at: datetime
+    process_id: str | None = None
+
+
+@dataclass
+class BillingNoticeRecord:
+    """CAL-7: a change of month M registered after the 4th of M+1."""
+
+    key: str
+    case_id: str
+    concerns: date
+    deadline: datetime
+    registered_at: datetime
+    text: str
+    process_id: str | None = None
+
+
+@dataclass
+class OrderRecord:
+    order_id: str
+    case_id: str
+    provider_id: str
+    sent_at: datetime
+    start_date: date
+    items: list[dict[str, Any]] = field(default_factory=list)
+    other: str = ""
+    status: str = "sent"
+    confirmed_at: datetime | None = None
+    execution_date: date | None = None
+    care_plan_on: date | None = None
+    ended_on: date | None = None
+
+
+@dataclass
+class DecisionRecord:
+    decision_id: str
+    case_id: str
+    kind: str
+    services: list[str] = field(default_factory=list)
+    start_date: date | None = None
+    end_date: date | None = None
+    status: str = "active"
+    process_id: str | None = None
+
+
+@dataclass
+class FollowUpEventRecord:
+    key: str
+    case_id: str
+    text: str
+    decision_id: str | None = None
+    held_on: date | None = None
+    due_on: date | None = None
+    process_id: str | None = None
+
+
+@dataclass
+class CaseRecord:
+    """A case created by a process (the new urgent case, NEW-*)."""
+
+    case_id: str
+    person_name: str
+    municipality: str
+    profile: str
+    created_at: datetime
+    case_worker_id: str | None = None
+    provider_id: str | None = None

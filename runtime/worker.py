@@ -1,0 +1,69 @@
+"""The Temporal worker: every workflow of the system and the read-model activities."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor, ThreadPoolExecutor
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.read_model import ReadModelActivities
+from runtime.settings import Settings
+
+# Modules imported as the real thing, not re-imported inside the workflow sandbox:
+# holidays (through dateutil) calls time.localtime at import and zoneinfo reads files, both of
+# which the sandbox refuses (DESIGN.md, Temporal facts); the calendar and the profiles are pure
+# and deterministic but build on them; sqlalchemy and pydantic are large and side-effect free.
+PASSTHROUGH_MODULES = (
+    "holidays",
+    "dateutil",
+    "zoneinfo",
+    "sqlalchemy",
+    "pydantic",
+    "pydantic_core",
+    "workflows.calendar",
+    "workflows.profiles",
+)
+
+# Read-model activities are synchronous (SQLAlchemy sessions) and run in this many threads.
+ACTIVITY_THREADS = 16
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The default sandbox with the pass-through modules above."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    )
+
+
+def build_worker(
+    client: Client,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    activity_executor: Executor | None = None,
+    task_queue: str | None = None,
+) -> Worker:
+    """A worker on the settings' task queue with all workflows and activities registered.
+
+    Pass ``activity_executor`` to own the thread pool (and shut it down); otherwise a pool is
+    created that lives as long as the process. ``task_queue`` overrides the settings (tests use
+    a fresh queue per test).
+    """
+    # Imported here so that the runtime package loads even before every process module exists.
+    from workflows.registry import WORKFLOWS
+
+    executor = activity_executor or ThreadPoolExecutor(
+        max_workers=ACTIVITY_THREADS, thread_name_prefix="activity"
+    )
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=list(WORKFLOWS),
+        activities=ReadModelActivities(sessions).all(),
+        activity_executor=executor,
+        max_concurrent_activities=ACTIVITY_THREADS,
+        workflow_runner=workflow_runner(),
+    )

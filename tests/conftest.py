@@ -1,0 +1,58 @@
+"""Shared fixtures: the time-skipping Temporal test server and a fresh SQLite read model.
+
+Process-specific fixtures (workers, API clients) live in the test modules that need them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator, Generator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.testing import WorkflowEnvironment
+
+from readmodel.database import make_engine, make_session_factory
+from runtime.temporal import data_converter, test_server_path
+
+
+@pytest.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """One time-skipping test server for the whole session (no download: the bundled binary).
+
+    Keep workers nested inside it (``async with Worker(...)`` in the test) so they stop first.
+    """
+    environment = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=test_server_path(),
+        data_converter=data_converter,
+    )
+    try:
+        yield environment
+    finally:
+        await environment.shutdown()
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """A fresh SQLite read model with the schema created, in this test's tmp_path."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'readmodel.db'}")
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> Generator[None, int | pytest.ExitCode, None]:
+    """Exit with pytest's own status, skipping interpreter finalisation.
+
+    The Temporal SDK's native threads can crash the interpreter while it shuts down (exit 134 or
+    139) after every test has passed; the SDK's own test suite ends its runs the same way. This
+    is the outermost wrapper, so the session, its fixtures and the report are finished here.
+    """
+    status = yield
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(status))

@@ -1,0 +1,202 @@
+"""The one command: ``python worker.py``.
+
+Without ``TEMPORAL_ADDRESS`` (the local default) it starts the bundled Temporal dev server
+(SQLite file under ./data/, Web UI on port 8233, search attributes registered, retention set),
+the worker and the API on port 8000. With ``TEMPORAL_ADDRESS`` it runs only the worker.
+Ctrl-C (SIGINT) or SIGTERM stops everything in order: API, worker, dev server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
+from typing import TypeVar
+
+import uvicorn
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from readmodel.database import make_engine, make_session_factory
+from runtime.settings import Settings, get_settings
+from runtime.temporal import (
+    connect,
+    register_search_attributes,
+    set_retention,
+    start_dev_server,
+)
+from runtime.worker import build_worker
+
+API_APP = "api.main:app"
+
+log = logging.getLogger("hemtjanst")
+
+T = TypeVar("T")
+
+
+class _ApiServer(uvicorn.Server):
+    """uvicorn in our event loop; the signals are ours, so it must not capture them."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def _serve_api(server: _ApiServer) -> None:
+    try:
+        await server.serve()
+    except SystemExit as err:
+        # uvicorn calls sys.exit when the app cannot be imported or the port cannot be bound;
+        # as an exception it stops the other components in order instead of the event loop.
+        raise RuntimeError(f"the API could not start (exit status {err.code})") from None
+
+
+async def _retry(what: str, attempt: Callable[[], Awaitable[T]], *, seconds: float = 120) -> T:
+    """Retry a connection while the Temporal server is starting (docker compose)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        try:
+            return await attempt()
+        except (RPCError, RuntimeError) as err:
+            if loop.time() > deadline:
+                raise
+            log.warning("%s failed (%s); retrying in 2 s", what, err)
+            await asyncio.sleep(2)
+
+
+async def _register(client: Client, settings: Settings) -> None:
+    try:
+        await register_search_attributes(client, settings.temporal_namespace)
+    except RPCError as err:
+        # A managed cluster (e.g. Temporal Cloud) may not allow the operator API to a worker:
+        # there the attributes are registered by the platform team, so go on and say so.
+        if err.status not in (RPCStatusCode.PERMISSION_DENIED, RPCStatusCode.UNIMPLEMENTED):
+            raise
+        log.warning("could not register search attributes (%s); register them by hand", err)
+
+
+def _install_signal_handlers(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+
+    def on_signal(sig: signal.Signals) -> None:
+        if stop.is_set():
+            # A second Ctrl-C while shutting down: leave at once.
+            print(f"\n{sig.name} again: stopping immediately", file=sys.stderr)
+            _hard_exit(130)
+        print(f"\n{sig.name}: stopping ...", file=sys.stderr)
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+
+
+async def run(settings: Settings) -> int:
+    stop = asyncio.Event()
+    sessions = make_session_factory(make_engine(settings.database_url))
+
+    async with AsyncExitStack() as stack:
+        if settings.local_dev:
+            log.info("starting the Temporal dev server (data in %s)", settings.data_dir)
+            # Ctrl-C in a terminal also reaches the dev server (same process group), which then
+            # stops by itself while the worker shuts down; env.shutdown() is then a no-op.
+            env = await start_dev_server(settings)
+            stack.push_async_callback(env.shutdown)
+            client = env.client
+            await register_search_attributes(client, settings.temporal_namespace)
+            await set_retention(client, settings.temporal_namespace, settings.retention_days)
+        else:
+            log.info("connecting to Temporal at %s", settings.temporal_address)
+            client = await _retry("connecting to Temporal", lambda: connect(settings))
+            await _retry("registering search attributes", lambda: _register(client, settings))
+
+        _install_signal_handlers(stop)
+        worker = build_worker(client, settings, sessions)
+        tasks: dict[str, asyncio.Task[None]] = {"worker": asyncio.create_task(worker.run())}
+
+        api: _ApiServer | None = None
+        if settings.local_dev:
+            api = _ApiServer(
+                uvicorn.Config(
+                    API_APP,
+                    host=settings.api_host,
+                    port=settings.api_port,
+                    log_level="info",
+                    lifespan="on",
+                )
+            )
+            tasks["api"] = asyncio.create_task(_serve_api(api))
+
+        _print_locations(settings)
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([stopper, *tasks.values()], return_when="FIRST_COMPLETED")
+        failed = [name for name, task in tasks.items() if task in done]
+        stopper.cancel()
+
+        # Stop in order: no new HTTP requests, then the worker, then (exit stack) the dev server.
+        if api is not None:
+            api.should_exit = True
+        status = 0
+        for name in ("api", "worker"):
+            task = tasks.get(name)
+            if task is None:
+                continue
+            if name == "worker" and not task.done():
+                await worker.shutdown()
+            try:
+                await task
+            except Exception as err:
+                status = 1
+                log.error("%s failed: %s", name, err)
+                traceback.print_exception(err)
+        if failed and status == 0:
+            # A component returned on its own without a signal (e.g. the API could not bind).
+            log.error("%s stopped unexpectedly", " and ".join(failed))
+            status = 1
+    log.info("stopped")
+    return status
+
+
+def _print_locations(settings: Settings) -> None:
+    lines = [f"Worker on task queue '{settings.task_queue}', Temporal at {settings.temporal_target}"]
+    if settings.local_dev:
+        host = "localhost" if settings.api_host in ("127.0.0.1", "0.0.0.0") else settings.api_host
+        lines += [
+            f"API:          http://{host}:{settings.api_port}",
+            f"API docs:     http://{host}:{settings.api_port}/docs",
+            f"Temporal UI:  http://localhost:{settings.ui_port}",
+            "Stop with Ctrl-C.",
+        ]
+    print("\n".join(lines), flush=True)
+
+
+def _hard_exit(status: int) -> None:
+    """Leave without interpreter finalisation: the SDK's native threads can crash it (exit 134
+    or 139) after all work is done (DESIGN.md, Temporal facts)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    status = 1
+    try:
+        status = asyncio.run(run(get_settings()))
+    except KeyboardInterrupt:
+        status = 130
+    except Exception:
+        traceback.print_exc()
+        status = 1
+    finally:
+        _hard_exit(status)
+
+
+if __name__ == "__main__":
+    main()

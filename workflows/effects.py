@@ -1,0 +1,128 @@
+"""The side effects a process has, as activity calls with explicit timeouts and stable keys.
+
+Each effect's key is the process id plus a per-process counter, deterministic on replay, so a
+retried activity rewrites its own read-model row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.read_model import ReadModelActivities
+    from activities.records import (
+        BillingNoticeRecord,
+        CaseRecord,
+        DecisionRecord,
+        FollowUpEventRecord,
+        JournalRecord,
+        MessageRecord,
+        OrderRecord,
+        ProcessRecord,
+        TaskRecord,
+    )
+    from workflows import calendar
+    from workflows.model import Actor, ProcessRef
+
+_TIMEOUT = timedelta(seconds=30)
+_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+AUTHORITY_JOURNAL = "authority"
+PROVIDER_JOURNAL = "provider"
+
+
+class Effects:
+    def __init__(self, ref: ProcessRef) -> None:
+        self.ref = ref
+        self._counter = 0
+
+    def _key(self, kind: str) -> str:
+        self._counter += 1
+        return f"{self.ref.process_id}/{kind}/{self._counter}"
+
+    async def _run(self, activity: Any, record: Any, summary: str) -> None:
+        await workflow.execute_activity_method(
+            activity,
+            record,
+            start_to_close_timeout=_TIMEOUT,
+            retry_policy=_RETRY,
+            summary=summary,
+        )
+
+    async def record_process(self, record: ProcessRecord) -> None:
+        await self._run(ReadModelActivities.record_process, record, f"Läge: {record.stage}")
+
+    async def record_task(self, record: TaskRecord) -> None:
+        await self._run(ReadModelActivities.record_task, record, f"Uppgift: {record.title}")
+
+    async def message(self, mailbox: str, subject: str, body: str, sender: Actor) -> None:
+        """COM-2: to a function mailbox, about this process's one case only."""
+        record = MessageRecord(
+            key=self._key("message"),
+            mailbox=mailbox,
+            case_id=self.ref.case_id,
+            subject=subject,
+            body=body,
+            sender=sender.label,
+            sent_at=workflow.now(),
+            process_id=self.ref.process_id,
+        )
+        await self._run(ReadModelActivities.post_message, record, f"Meddelande till {mailbox}")
+
+    async def journal(self, journal: str, text: str, author: Actor, at: datetime) -> None:
+        record = JournalRecord(
+            key=self._key(f"journal-{journal}"),
+            case_id=self.ref.case_id,
+            journal=journal,
+            author=author.label,
+            text=text,
+            at=at,
+            process_id=self.ref.process_id,
+        )
+        await self._run(ReadModelActivities.write_journal, record, f"Journal ({journal})")
+
+    async def billing_notice_if_late(self, concerns: date, what: str) -> bool:
+        """CAL-7 / END-4: a change of month M registered after the 4th of M+1 notifies billing."""
+        now = workflow.now()
+        if not calendar.is_late_for_billing(concerns, now):
+            return False
+        deadline = calendar.billing_deadline(concerns)
+        text = (
+            f"{what} gäller {concerns.isoformat()} men registrerades "
+            f"{calendar.local(now):%Y-%m-%d %H:%M}, efter sista dag "
+            f"{calendar.local(deadline):%Y-%m-%d}. Kontakta debiteringen."
+        )
+        record = BillingNoticeRecord(
+            key=self._key("billing"),
+            case_id=self.ref.case_id,
+            concerns=concerns,
+            deadline=deadline,
+            registered_at=now,
+            text=text,
+            process_id=self.ref.process_id,
+        )
+        await self._run(ReadModelActivities.raise_billing_notice, record, "Avisering till debiteringen")
+        return True
+
+    async def record_order(self, record: OrderRecord) -> None:
+        await self._run(ReadModelActivities.record_order, record, f"Beställning: {record.status}")
+
+    async def record_decision(self, record: DecisionRecord) -> None:
+        await self._run(ReadModelActivities.record_decision, record, f"Beslut: {record.kind}")
+
+    async def record_case(self, record: CaseRecord) -> None:
+        await self._run(ReadModelActivities.record_case, record, "Nytt ärende")
+
+    async def follow_up_event(self, text: str, **fields: Any) -> None:
+        record = FollowUpEventRecord(
+            key=self._key("follow-up-event"),
+            case_id=self.ref.case_id,
+            text=text,
+            process_id=self.ref.process_id,
+            **fields,
+        )
+        await self._run(ReadModelActivities.record_follow_up_event, record, "Uppföljningshändelse")

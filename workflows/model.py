@@ -1,0 +1,169 @@
+"""Types shared by every process: who acts, open tasks, the readable timeline, the state answer.
+
+Actions are workflow updates; each carries an ``Actor`` and ``occurred_at``, the real-world moment
+it refers to, so histories say who did what and deadlines count from the real event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from temporalio.exceptions import ApplicationError
+
+# Roles of DESIGN.md (token claim `role`).
+CASE_WORKER = "case_worker"
+SENIOR_CASE_WORKER = "senior_case_worker"
+PROVIDER = "provider"
+HOMECOMING_TEAM = "homecoming_team"
+ON_CALL_SUPERVISOR = "on_call_supervisor"
+DEPUTY_MANAGER = "deputy_manager"
+SUPERVISOR = "supervisor"
+BILLING = "billing"
+ROLES = (
+    CASE_WORKER,
+    SENIOR_CASE_WORKER,
+    PROVIDER,
+    HOMECOMING_TEAM,
+    ON_CALL_SUPERVISOR,
+    DEPUTY_MANAGER,
+    SUPERVISOR,
+    BILLING,
+)
+ROLE_LABELS = {
+    CASE_WORKER: "biståndshandläggare",
+    SENIOR_CASE_WORKER: "förste biståndshandläggare",
+    PROVIDER: "hemtjänstutförare",
+    HOMECOMING_TEAM: "hemgångsteam",
+    ON_CALL_SUPERVISOR: "jourhavande arbetsledare",
+    DEPUTY_MANAGER: "biträdande enhetschef",
+    SUPERVISOR: "tillsyn",
+    BILLING: "debiteringen",
+}
+
+# Error kinds carried as ApplicationError.type; the API maps them to HTTP statuses.
+NOT_OPEN = "NotOpen"  # 409
+FORBIDDEN = "Forbidden"  # 403
+INVALID = "Invalid"  # 422
+
+
+def not_open(message: str) -> ApplicationError:
+    return ApplicationError(message, type=NOT_OPEN, non_retryable=True)
+
+
+def forbidden(message: str) -> ApplicationError:
+    return ApplicationError(message, type=FORBIDDEN, non_retryable=True)
+
+
+def invalid(message: str) -> ApplicationError:
+    return ApplicationError(message, type=INVALID, non_retryable=True)
+
+
+@dataclass
+class Actor:
+    user_id: str
+    role: str
+    name: str = ""
+    org: str | None = None
+
+    @property
+    def label(self) -> str:
+        who = self.name or self.user_id
+        return f"{who} ({ROLE_LABELS.get(self.role, self.role)})"
+
+
+SYSTEM = Actor(user_id="system", role="system", name="Systemet")
+
+
+@dataclass(kw_only=True)
+class Action:
+    """The part every action shares; each action's input dataclass extends it."""
+
+    actor: Actor
+    occurred_at: datetime | None = None  # None: the moment the action was accepted
+
+
+@dataclass
+class OpenTask:
+    """An open human step, as the HTTP contract shows it."""
+
+    task_id: str
+    action: str
+    role: str
+    org: str | None
+    title: str
+    due_at: datetime | None
+    overdue: bool = False
+    escalated_to: str | None = None
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    actor: str
+    text: str  # Swedish: what a supervisor reads
+
+
+@dataclass
+class ProcessRef:
+    """What identifies a running process in the read model and in search attributes."""
+
+    process_id: str
+    process_type: str
+    case_id: str
+    municipality: str
+    case_worker_id: str | None = None
+    provider_id: str | None = None
+
+
+@dataclass
+class ProcessState:
+    """The answer to GET /processes/{id} and to every action."""
+
+    process_id: str
+    type: str
+    case_id: str
+    stage: str
+    open_tasks: list[OpenTask] = field(default_factory=list)
+    deadlines: dict[str, datetime] = field(default_factory=dict)
+    deviations: list[str] = field(default_factory=list)
+    outcome: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+
+@dataclass
+class DecisionInfo:
+    decision_id: str
+    kind: str  # care, service, safety_alarm, hsl, ...
+    services: list[str] = field(default_factory=list)
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+@dataclass
+class CaseInfo:
+    """What a process may know of a case when it starts (no personal data beyond ids)."""
+
+    case_id: str
+    municipality: str
+    profile: str
+    case_worker_id: str | None = None
+    provider_id: str | None = None
+    decisions: list[DecisionInfo] = field(default_factory=list)
+
+
+@dataclass
+class StartContext:
+    """Everything the API knows when a process is started over HTTP.
+
+    ``case`` is None for processes that create their case (``CREATES_CASE``); then ``case_id`` is
+    the id the API reserved for it.
+    """
+
+    case_id: str
+    case: CaseInfo | None
+    profile: Any  # workflows.profiles.Profile (kept Any to avoid an import cycle)
+    actor: Actor
+    now: datetime

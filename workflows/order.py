@@ -1,0 +1,453 @@
+"""The order (beställning) process: from sending to execution and care plan (ORD-*, COM-3, COM-4).
+
+Steps: the provider confirms (ORD-1), the case worker phones when an urgent order is sent late
+(COM-3), the provider registers execution (ORD-2) or reports that it cannot execute (ORD-3), the
+case worker reviews an order not executed in time (ORD-4), the provider makes the care plan
+(ORD-5). The process ends when the care plan is done or the order ends as not executed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import ClassVar, Literal
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.records import OrderRecord
+    from workflows import calendar
+    from workflows.effects import AUTHORITY_JOURNAL, PROVIDER_JOURNAL
+    from workflows.model import (
+        CASE_WORKER,
+        PROVIDER,
+        SENIOR_CASE_WORKER,
+        Action,
+        Actor,
+        ProcessState,
+        StartContext,
+        invalid,
+    )
+    from workflows.process import ProcessWorkflow
+    from workflows.profiles import OrderRules, Profile, provider_mailbox
+    from workflows.rules import order as rules
+    from workflows.rules.order import ServiceItem
+
+
+@dataclass
+class OrderInput:
+    case_id: str
+    profile: Profile
+    provider_id: str
+    sent_by: Actor
+    start_date: date  # the day the services are to start
+    items: list[ServiceItem]
+    other: str = ""  # COM-4: "övrigt", start-up information that is not in the investigation
+    sent_at: datetime | None = None  # None: now
+    case_worker_id: str | None = None
+    decision_id: str | None = None
+
+
+@dataclass
+class StartOrder:
+    """The HTTP body of ``POST /processes`` with type ``order`` (besides type and case_id)."""
+
+    start_date: date
+    items: list[ServiceItem]
+    other: str = ""  # COM-4
+    provider_id: str | None = None  # default: the case's provider
+    decision_id: str | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(kw_only=True)
+class PhoneConfirmation(Action):
+    """COM-3: who was phoned (by role) and their name; ``occurred_at`` is when."""
+
+    phoned: rules.PhoneTarget
+    phoned_name: str
+
+
+@dataclass(kw_only=True)
+class ConfirmOrder(Action):
+    """ORD-1: the provider has received the order and starts planning with the person."""
+
+    note: str = ""
+
+
+@dataclass(kw_only=True)
+class RegisterExecution(Action):
+    """ORD-2: the date of the first visit actually performed."""
+
+    execution_date: date
+
+
+@dataclass(kw_only=True)
+class ReportNotExecutable(Action):
+    """ORD-3: why the provider cannot execute despite attempts."""
+
+    reason: str
+    contact_attempts: int = 0
+    person_declined: bool = False
+
+
+@dataclass(kw_only=True)
+class ReviewNotExecuted(Action):
+    """ORD-4: end the order as not executed, or tell the provider to execute it."""
+
+    decision: Literal["end_not_executed", "execute"]
+    note: str = ""
+
+
+@dataclass(kw_only=True)
+class CarePlanDone(Action):
+    """ORD-5: the care plan (genomförandeplan) was made with the person."""
+
+    done_on: date
+
+
+@workflow.defn(name="order")
+class OrderWorkflow(ProcessWorkflow):
+    process_type = "order"
+    START_ROLES = (CASE_WORKER,)
+    START_REQUEST = StartOrder
+    ACTIONS: ClassVar[dict[str, type[Action]]] = {
+        "phone_confirmation": PhoneConfirmation,
+        "confirm": ConfirmOrder,
+        "register_execution": RegisterExecution,
+        "report_not_executable": ReportNotExecutable,
+        "review_not_executed": ReviewNotExecuted,
+        "care_plan_done": CarePlanDone,
+    }
+
+    @classmethod
+    def build_input(cls, request: StartOrder, ctx: StartContext) -> OrderInput:
+        assert ctx.case is not None
+        provider = request.provider_id or ctx.case.provider_id
+        if not provider:
+            raise ValueError("Ärendet har ingen utförare; ange provider_id.")
+        if not request.items:
+            raise ValueError("En beställning måste innehålla minst en insats.")
+        if request.sent_at is not None and request.sent_at > ctx.now:
+            raise ValueError("sent_at ligger i framtiden.")
+        return OrderInput(
+            case_id=ctx.case_id,
+            profile=ctx.profile,
+            provider_id=provider,
+            sent_by=ctx.actor,
+            start_date=request.start_date,
+            items=request.items,
+            other=request.other,
+            sent_at=request.sent_at,
+            case_worker_id=ctx.case.case_worker_id,
+            decision_id=request.decision_id,
+        )
+
+    @workflow.init
+    def __init__(self, inp: OrderInput) -> None:
+        self._setup(inp.case_id, inp.profile, inp.case_worker_id, inp.provider_id)
+        self.inp = inp
+        self.sent_at = inp.sent_at or workflow.now()
+        self.execution_date: date | None = None
+        self._order_fields: dict[str, object] = {}
+        self.details = {"start_date": inp.start_date.isoformat(), "other": inp.other}
+
+    @workflow.run
+    async def run(self, inp: OrderInput) -> ProcessState:
+        await self._send()
+        review_at: datetime | None = rules.review_opens_at(self.sent_at, inp.items, self._rules)
+        while True:
+            step = await self.steps.next(until=review_at)
+            if step is None:
+                review_at = None
+                await self._open_review("Beställningen är inte verkställd i tid.")
+                continue
+            match step.action:
+                case "phone_confirmation":
+                    self._record_phone_call(step.result)
+                case "confirm":
+                    await self._confirmed(step.result)
+                case "report_not_executable":
+                    await self._not_executable(step.result)
+                    review_at = None
+                case "review_not_executed":
+                    if step.result.decision == "end_not_executed":
+                        return await self._end_not_executed(step.result)
+                    review_at = await self._instruct_to_execute(step.result)
+                case "register_execution":
+                    review_at = None
+                    await self._executed(step.result)
+                case "care_plan_done":
+                    return await self._care_plan_done(step.result)
+
+    # -- updates ----------------------------------------------------------------------------
+
+    @workflow.update
+    async def phone_confirmation(self, action: PhoneConfirmation) -> ProcessState:
+        await self.steps.complete("phone_confirmation", action)
+        return self.state()
+
+    @phone_confirmation.validator
+    def _check_phone_confirmation(self, action: PhoneConfirmation) -> None:
+        self.steps.check("phone_confirmation", action)
+        called_at = action.occurred_at or workflow.now()
+        expected = rules.phone_target(called_at, self.profile.office_hours)
+        if action.phoned != expected:  # COM-3: the right person for the time of the call
+            raise invalid(
+                f"Klockan {calendar.local(called_at):%H:%M} ska "
+                f"{rules.PHONE_TARGET_LABELS[expected]} kontaktas, inte "
+                f"{rules.PHONE_TARGET_LABELS[action.phoned]}."
+            )
+        if not action.phoned_name.strip():
+            raise invalid("Ange vem som kontaktades.")
+
+    @workflow.update
+    async def confirm(self, action: ConfirmOrder) -> ProcessState:
+        await self.steps.complete("confirm", action)
+        return self.state()
+
+    @confirm.validator
+    def _check_confirm(self, action: ConfirmOrder) -> None:
+        self.steps.check("confirm", action)
+
+    @workflow.update
+    async def register_execution(self, action: RegisterExecution) -> ProcessState:
+        await self.steps.complete("register_execution", action)
+        return self.state()
+
+    @register_execution.validator
+    def _check_register_execution(self, action: RegisterExecution) -> None:
+        self.steps.check("register_execution", action)
+        try:
+            rules.check_execution_date(action.execution_date, self.sent_at, workflow.now())
+        except ValueError as error:
+            raise invalid(str(error)) from error
+
+    @workflow.update
+    async def report_not_executable(self, action: ReportNotExecutable) -> ProcessState:
+        await self.steps.complete("report_not_executable", action)
+        return self.state()
+
+    @report_not_executable.validator
+    def _check_report_not_executable(self, action: ReportNotExecutable) -> None:
+        self.steps.check("report_not_executable", action)
+        if not action.reason.strip():
+            raise invalid("Ange orsaken till att beställningen inte kan verkställas.")
+
+    @workflow.update
+    async def review_not_executed(self, action: ReviewNotExecuted) -> ProcessState:
+        await self.steps.complete("review_not_executed", action)
+        return self.state()
+
+    @review_not_executed.validator
+    def _check_review_not_executed(self, action: ReviewNotExecuted) -> None:
+        self.steps.check("review_not_executed", action)
+
+    @workflow.update
+    async def care_plan_done(self, action: CarePlanDone) -> ProcessState:
+        await self.steps.complete("care_plan_done", action)
+        return self.state()
+
+    @care_plan_done.validator
+    def _check_care_plan_done(self, action: CarePlanDone) -> None:
+        self.steps.check("care_plan_done", action)
+        assert self.execution_date is not None  # the step opens only after execution
+        try:
+            rules.check_care_plan_date(action.done_on, self.execution_date, workflow.now())
+        except ValueError as error:
+            raise invalid(str(error)) from error
+
+    # -- reactions --------------------------------------------------------------------------
+
+    @property
+    def _rules(self) -> OrderRules:
+        return self.profile.orders
+
+    @property
+    def _case_workers(self) -> str:
+        return self.profile.mailboxes.case_workers
+
+    async def _send(self) -> None:
+        inp = self.inp
+        await self._start("sent", f"Beställning skickad till {inp.provider_id} av {inp.sent_by.label}")
+        await self._record_order("sent")
+        other = f"\nÖvrigt: {inp.other}" if inp.other else ""  # COM-4
+        services = ", ".join(item.name for item in inp.items)
+        await self.effects.message(
+            provider_mailbox(inp.provider_id),
+            "Ny beställning",
+            f"Insatser: {services}. Start {inp.start_date.isoformat()}.{other}",
+            inp.sent_by,
+        )
+        hours = self.profile.office_hours
+        if rules.is_urgent(self.sent_at, inp.start_date, self._rules):  # COM-3
+            target = rules.phone_target(self.sent_at, hours)
+            due = rules.phone_due(self.sent_at, hours, self._rules)
+            self.deadlines["phone_confirmation"] = due
+            self.details["phone_target"] = target
+            await self.steps.open(
+                "phone_confirmation",
+                role=CASE_WORKER,
+                title=f"Ring {rules.PHONE_TARGET_LABELS[target]} och säkerställ att beställningen mottagits",
+                due_at=due,
+                escalate_to=SENIOR_CASE_WORKER,
+                escalation_mailbox=self.profile.mailboxes.senior_case_worker,
+            )
+        self.deadlines["confirm"] = rules.confirm_due(self.sent_at)  # ORD-1
+        await self.steps.open(
+            "confirm",
+            role=PROVIDER,
+            org=inp.provider_id,
+            title="Bekräfta mottagen beställning",
+            due_at=self.deadlines["confirm"],
+            escalate_to=CASE_WORKER,
+            escalation_mailbox=self._case_workers,
+        )
+        # ORD-4: the 2-week reminder to the case worker is this step's escalation.
+        self.deadlines["execution"] = rules.execution_expected_by(self.sent_at, inp.items, self._rules)
+        await self.steps.open(
+            "register_execution",
+            role=PROVIDER,
+            org=inp.provider_id,
+            title="Registrera verkställighetsdatum (första utförda besöket)",
+            due_at=self.deadlines["execution"],
+            escalate_to=CASE_WORKER,
+            escalation_mailbox=self._case_workers,
+        )
+        await self._open_not_executable()
+
+    async def _open_not_executable(self) -> None:
+        await self.steps.open(
+            "report_not_executable",
+            role=PROVIDER,
+            org=self.inp.provider_id,
+            title="Rapportera om beställningen inte kan verkställas",
+        )
+
+    def _record_phone_call(self, action: PhoneConfirmation) -> None:
+        self.details["phoned"] = {
+            "target": action.phoned,
+            "name": action.phoned_name,
+            "at": (action.occurred_at or workflow.now()).isoformat(),
+            "by": action.actor.label,
+        }
+        self.note(
+            action.actor,
+            f"Ringde {rules.PHONE_TARGET_LABELS[action.phoned]} ({action.phoned_name})",
+        )
+
+    async def _confirmed(self, action: ConfirmOrder) -> None:
+        await self._record_order("confirmed", confirmed_at=action.occurred_at or workflow.now())
+        if self.stage == "sent":
+            await self.set_stage("confirmed")
+
+    async def _not_executable(self, action: ReportNotExecutable) -> None:
+        """ORD-3: the reason goes to the case worker and into the provider's journal."""
+        declined = " Brukaren har avböjt insatsen." if action.person_declined else ""
+        text = (
+            f"Beställningen kan inte verkställas: {action.reason}. "
+            f"Kontaktförsök: {action.contact_attempts}.{declined}"
+        )
+        at = action.occurred_at or workflow.now()
+        await self.effects.journal(PROVIDER_JOURNAL, text, action.actor, at)
+        await self.effects.message(self._case_workers, "Beställning kan inte verkställas", text, action.actor)
+        await self._open_review(text)
+
+    async def _open_review(self, why: str) -> None:
+        """ORD-4: the case worker ends the order as not executed or tells the provider to execute."""
+        if self.steps.find_open("review_not_executed") is not None:
+            return
+        self.deviation(why)
+        await self.set_stage("not_executed_review")
+        due = calendar.working_days_after(workflow.now(), self.profile.deadlines.feedback_working_days)
+        self.deadlines["review_not_executed"] = due
+        await self.steps.open(
+            "review_not_executed",
+            role=CASE_WORKER,
+            title="Ej verkställd beställning: avsluta som ej verkställd eller be utföraren verkställa",
+            due_at=due,
+            escalate_to=SENIOR_CASE_WORKER,
+            escalation_mailbox=self.profile.mailboxes.senior_case_worker,
+        )
+
+    async def _instruct_to_execute(self, action: ReviewNotExecuted) -> datetime:
+        note = f" {action.note}" if action.note else ""
+        await self.effects.message(
+            provider_mailbox(self.inp.provider_id),
+            "Beställningen ska verkställas",
+            f"Biståndshandläggaren har bedömt att beställningen ska verkställas.{note}",
+            action.actor,
+        )
+        if self.steps.find_open("report_not_executable") is None:
+            await self._open_not_executable()
+        await self.set_stage("confirmed" if "confirm" not in self._open_actions() else "sent")
+        return rules.review_again_at(workflow.now(), self._rules)
+
+    async def _end_not_executed(self, action: ReviewNotExecuted) -> ProcessState:
+        today = calendar.local_date(workflow.now())
+        await self._record_order("not_executed", ended_on=today)
+        text = f"Beställningen avslutas som ej verkställd.{' ' + action.note if action.note else ''}"
+        await self.effects.journal(
+            AUTHORITY_JOURNAL, text, action.actor, action.occurred_at or workflow.now()
+        )
+        await self.effects.message(
+            provider_mailbox(self.inp.provider_id), "Beställning avslutad", text, action.actor
+        )
+        return await self.close("not_executed", text, action.actor)
+
+    async def _executed(self, action: RegisterExecution) -> None:
+        self.execution_date = action.execution_date
+        self.details["execution_date"] = action.execution_date.isoformat()
+        for name in ("confirm", "review_not_executed", "report_not_executable"):
+            step = self.steps.find_open(name)
+            if step is not None:
+                await self.steps.cancel(step, "beställningen är verkställd")
+        await self._record_order("executed", execution_date=action.execution_date)
+        await self.set_stage("executed")
+        # CAL-7: an execution date of month M registered after the 4th of M+1 goes to billing.
+        if await self.effects.billing_notice_if_late(action.execution_date, "Verkställighetsdatum"):
+            self.deviation("Verkställigheten registrerades efter den 4:e följande månad.")
+        self.deadlines["care_plan_done"] = rules.care_plan_due(action.execution_date, self._rules)
+        await self.steps.open(
+            "care_plan_done",
+            role=PROVIDER,
+            org=self.inp.provider_id,
+            title="Upprätta genomförandeplan tillsammans med brukaren",
+            due_at=self.deadlines["care_plan_done"],
+            escalate_to=CASE_WORKER,
+            escalation_mailbox=self._case_workers,
+        )
+
+    async def _care_plan_done(self, action: CarePlanDone) -> ProcessState:
+        await self._record_order("executed", care_plan_on=action.done_on)
+        await self.effects.journal(
+            PROVIDER_JOURNAL,
+            f"Genomförandeplan upprättad {action.done_on}.",
+            action.actor,
+            action.occurred_at or workflow.now(),
+        )
+        return await self.close(
+            "executed", "Beställningen är verkställd och genomförandeplanen klar.", action.actor
+        )
+
+    def _open_actions(self) -> set[str]:
+        return {step.action for step in self.steps.open_steps()}
+
+    async def _record_order(self, status: str, **changes: object) -> None:
+        self._order_fields.update(status=status, **changes)
+        inp = self.inp
+        await self.effects.record_order(
+            OrderRecord(
+                order_id=self.ref.process_id,
+                case_id=inp.case_id,
+                provider_id=inp.provider_id,
+                sent_at=self.sent_at,
+                start_date=inp.start_date,
+                items=[
+                    {"name": i.name, "kind": i.kind, "minutes_per_month": i.minutes_per_month}
+                    for i in inp.items
+                ],
+                other=inp.other,
+                **self._order_fields,  # type: ignore[arg-type]
+            )
+        )

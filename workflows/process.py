@@ -1,0 +1,152 @@
+"""The base every process workflow extends: identity, stage, timeline, the state query, closing.
+
+Subclasses are ``@workflow.defn`` classes with one main ``run`` coroutine that opens steps through
+``self.steps`` and reacts to them; they never hand-roll timers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.records import ProcessRecord
+    from workflows import search
+    from workflows.effects import Effects
+    from workflows.model import (
+        SYSTEM,
+        Action,
+        Actor,
+        ProcessRef,
+        ProcessState,
+        StartContext,
+        TimelineEntry,
+    )
+    from workflows.profiles import Profile
+    from workflows.steps import Steps
+
+
+class ProcessWorkflow:
+    """Subclasses declare how the API starts them and which actions they accept:
+
+    - ``process_type``: the type name of DESIGN.md, also the workflow type name;
+    - ``START_ROLES``: roles that may start it over HTTP (403 for others);
+    - ``START_REQUEST``: the dataclass of the HTTP body's fields besides ``type`` and ``case_id``;
+    - ``build_input(request, ctx)``: the workflow input; raise ValueError (Swedish text) for 422;
+    - ``CREATES_CASE``: the process creates its case (no ``case_id`` in the request);
+    - ``ACTIONS``: action name -> the update's input dataclass (the update has the same name).
+    """
+
+    process_type: ClassVar[str] = ""
+    START_ROLES: ClassVar[tuple[str, ...]] = ()
+    START_REQUEST: ClassVar[type[Any]]
+    CREATES_CASE: ClassVar[bool] = False
+    ACTIONS: ClassVar[dict[str, type[Action]]] = {}
+
+    @classmethod
+    def build_input(cls, request: Any, ctx: StartContext) -> Any:
+        raise NotImplementedError
+
+    def _setup(
+        self,
+        case_id: str,
+        profile: Profile,
+        case_worker_id: str | None = None,
+        provider_id: str | None = None,
+    ) -> None:
+        self.profile = profile
+        self.ref = ProcessRef(
+            process_id=workflow.info().workflow_id,
+            process_type=self.process_type,
+            case_id=case_id,
+            municipality=profile.name,
+            case_worker_id=case_worker_id,
+            provider_id=provider_id,
+        )
+        self.timeline: list[TimelineEntry] = []
+        self.effects = Effects(self.ref)
+        self.steps = Steps(self.effects, self.timeline)
+        self.steps.on_change = self._publish_next_due
+        self.stage = "started"
+        self.outcome: str | None = None
+        self.deviations: list[str] = []
+        self.deadlines: dict[str, datetime] = {}
+        self.details: dict[str, Any] = {}
+        self._started_at = workflow.now()
+
+    @workflow.query
+    def state(self) -> ProcessState:
+        """The process as the HTTP contract shows it."""
+        return ProcessState(
+            process_id=self.ref.process_id,
+            type=self.process_type,
+            case_id=self.ref.case_id,
+            stage=self.stage,
+            open_tasks=[step.view() for step in self.steps.open_steps()],
+            deadlines=dict(self.deadlines),
+            deviations=list(self.deviations),
+            outcome=self.outcome,
+            details=dict(self.details),
+            timeline=list(self.timeline),
+        )
+
+    @workflow.update
+    async def ready(self) -> ProcessState:
+        """Returns once the process has opened its first steps: the API answers a start with it."""
+        await workflow.wait_condition(lambda: self.steps.idle)
+        return self.state()
+
+    async def _start(self, stage: str, summary: str) -> None:
+        """Publish identity and first stage: search attributes, read model, UI details."""
+        ref = self.ref
+        workflow.upsert_search_attributes(
+            [
+                search.CASE_ID.value_set(ref.case_id),
+                search.PROCESS_TYPE.value_set(ref.process_type),
+                search.MUNICIPALITY.value_set(ref.municipality),
+                *([search.PROVIDER_ID.value_set(ref.provider_id)] if ref.provider_id else []),
+                *([search.CASE_WORKER_ID.value_set(ref.case_worker_id)] if ref.case_worker_id else []),
+            ]
+        )
+        self.note(SYSTEM, summary)
+        await self.set_stage(stage)
+
+    async def set_stage(self, stage: str, status: str = "running") -> None:
+        self.stage = stage
+        workflow.upsert_search_attributes([search.STAGE.value_set(stage)])
+        workflow.set_current_details(f"Läge: {stage}")
+        await self.effects.record_process(
+            ProcessRecord(
+                process_id=self.ref.process_id,
+                process_type=self.process_type,
+                case_id=self.ref.case_id,
+                stage=stage,
+                status=status,
+                started_at=self._started_at,
+                outcome=self.outcome,
+                closed_at=workflow.now() if status == "completed" else None,
+            )
+        )
+
+    async def close(self, outcome: str, text: str, actor: Actor = SYSTEM) -> ProcessState:
+        """End the process: open steps are cancelled, the read model says completed."""
+        self.outcome = outcome
+        self.note(actor, text)
+        await self.steps.finish(text)
+        await self.set_stage("closed", status="completed")
+        return self.state()
+
+    def note(self, actor: Actor, text: str, at: datetime | None = None) -> None:
+        self.timeline.append(TimelineEntry(at=at or workflow.now(), actor=actor.label, text=text))
+
+    def deviation(self, text: str) -> None:
+        self.deviations.append(text)
+        self.note(SYSTEM, f"Avvikelse: {text}")
+
+    def _publish_next_due(self) -> None:
+        due = self.steps.next_due()
+        workflow.upsert_search_attributes(
+            [search.NEXT_DUE_AT.value_set(due) if due else search.NEXT_DUE_AT.value_unset()]
+        )

@@ -1,0 +1,116 @@
+"""Deadline and validation rules of the order (beställning) lifecycle: ORD-1..ORD-7, COM-3, COM-4.
+
+Pure functions over instants and dates; the order workflow and the API previews both use them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from workflows import calendar
+from workflows.profiles import OfficeHours, OrderRules
+
+CARE = "care"  # omvårdnadsinsats: personal care, executed immediately (ORD-4)
+SERVICE = "service"  # serviceinsats: e.g. cleaning, within 2 weeks, at most 4 (ORD-4)
+ItemKind = Literal["care", "service"]
+
+PhoneTarget = Literal["coordinator", "on_call_supervisor"]
+COORDINATOR: PhoneTarget = "coordinator"  # samordnare / enhetschef / gruppledare
+ON_CALL_SUPERVISOR: PhoneTarget = "on_call_supervisor"  # jourhavande arbetsledare
+PHONE_TARGET_LABELS = {
+    COORDINATOR: "utförarens samordnare/enhetschef",
+    ON_CALL_SUPERVISOR: "jourhavande arbetsledare",
+}
+
+
+@dataclass
+class ServiceItem:
+    """One granted service (insats) in an order."""
+
+    name: str
+    kind: ItemKind
+    minutes_per_month: int | None = None
+
+
+def is_urgent(sent_at: datetime, start_date: date, rules: OrderRules) -> bool:
+    """COM-3: sent at or after 14:00 for services starting the same day or the next working day."""
+    sent = calendar.local(sent_at)
+    if sent.time() < rules.urgent_sent_from:
+        return False
+    return start_date <= calendar.next_working_day(sent.date())
+
+
+def phone_target(at: datetime, hours: OfficeHours) -> PhoneTarget:
+    """COM-3: in office hours the coordinator; later, or on a non-working day, the on-call supervisor."""
+    return COORDINATOR if calendar.is_office_hours(at, hours) else ON_CALL_SUPERVISOR
+
+
+def phone_due(sent_at: datetime, hours: OfficeHours, rules: OrderRules) -> datetime:
+    """COM-3: by the end of office hours when the coordinator is the target, else within the
+    profile's on-call window (the routines give no number for the on-call call)."""
+    if phone_target(sent_at, hours) == COORDINATOR:
+        return calendar.office_hours_end(calendar.local_date(sent_at), hours)
+    return sent_at + timedelta(minutes=rules.on_call_phone_within_minutes)
+
+
+def confirm_due(arrived_at: datetime) -> datetime:
+    """ORD-1: the provider confirms within 24 hours on working days (CAL-5) of arrival."""
+    return calendar.working_hours_24(arrived_at)
+
+
+def has_care_items(items: list[ServiceItem]) -> bool:
+    return any(item.kind == CARE for item in items)
+
+
+def execution_expected_by(sent_at: datetime, items: list[ServiceItem], rules: OrderRules) -> datetime:
+    """ORD-4: care items by the end of the next working day; service items within 2 weeks."""
+    if has_care_items(items):
+        return calendar.working_days_after(sent_at, 1)
+    return calendar.end_of_day(calendar.local_date(sent_at) + timedelta(days=rules.service_expected_days))
+
+
+def review_opens_at(sent_at: datetime, items: list[ServiceItem], rules: OrderRules) -> datetime:
+    """ORD-4: the not-executed review opens at 4 weeks for service items, at once for care items
+    not executed by the next working day."""
+    if has_care_items(items):
+        return execution_expected_by(sent_at, items, rules)
+    return calendar.end_of_day(calendar.local_date(sent_at) + timedelta(days=rules.service_max_days))
+
+
+def review_again_at(instructed_at: datetime, rules: OrderRules) -> datetime:
+    """ORD-4: after telling the provider to execute, a new review if it is still not executed."""
+    return calendar.end_of_day(calendar.local_date(instructed_at) + timedelta(days=rules.review_repeat_days))
+
+
+def check_execution_date(execution_date: date, arrived_at: datetime, now: datetime) -> None:
+    """ORD-2: the date of the first visit actually performed: never before the order's arrival,
+    never in the future. Raises ValueError with the reason in Swedish."""
+    if execution_date < calendar.local_date(arrived_at):
+        raise ValueError(
+            f"Verkställighetsdatum {execution_date} är före beställningens ankomst "
+            f"{calendar.local_date(arrived_at)}."
+        )
+    if execution_date > calendar.local_date(now):
+        raise ValueError(f"Verkställighetsdatum {execution_date} ligger i framtiden.")
+
+
+def care_plan_due(execution_date: date, rules: OrderRules) -> datetime:
+    """ORD-5: the care plan (genomförandeplan) within 3 weeks of the execution date."""
+    return calendar.end_of_day(execution_date + timedelta(days=rules.care_plan_days))
+
+
+def check_care_plan_date(done_on: date, execution_date: date, now: datetime) -> None:
+    """ORD-5: a care plan is made after execution and not in the future."""
+    if done_on < execution_date:
+        raise ValueError(
+            f"Genomförandeplanen {done_on} kan inte vara före verkställigheten {execution_date}."
+        )
+    if done_on > calendar.local_date(now):
+        raise ValueError(f"Datumet {done_on} för genomförandeplanen ligger i framtiden.")
+
+
+def oldest_first_key(sent_at: datetime, order_id: str) -> tuple[datetime, str]:
+    """ORD-7: providers execute new orders in date order, oldest first."""
+    return (sent_at, order_id)

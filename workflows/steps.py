@@ -1,0 +1,262 @@
+"""The task-with-deadline engine every process uses for its human steps.
+
+A process opens a step (action, role, org, due time from a rule). The step is recorded in the
+read model, shown by the `state` query, and completed by a workflow update of the same name. The
+process's single main coroutine calls ``next()`` to wait for whichever open step is completed
+first; while it waits, a step whose deadline passes is marked overdue and escalated (a message to
+the escalation target's mailbox), and the process keeps waiting for the action.
+
+Update handlers call ``complete()``, which returns only once the main coroutine has reacted to the
+action (reached its next wait or finished), so the HTTP answer shows the new state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.records import TaskRecord
+    from workflows import calendar
+    from workflows.effects import Effects
+    from workflows.model import (
+        ROLE_LABELS,
+        SYSTEM,
+        Action,
+        Actor,
+        OpenTask,
+        TimelineEntry,
+        forbidden,
+        invalid,
+        not_open,
+    )
+
+# Clients' clocks differ a little from the server's; an action a few minutes "ahead" is not wrong.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass
+class Step:
+    task_id: str
+    action: str
+    role: str
+    org: str | None
+    title: str
+    due_at: datetime | None
+    escalate_to: str | None
+    escalation_mailbox: str | None
+    opened_at: datetime
+    status: str = "open"  # open | done | cancelled
+    overdue: bool = False
+    escalated_to: str | None = None
+    result: Any = None
+    done_by: Actor | None = None
+    done_at: datetime | None = None
+    done_seq: int = 0
+    taken: bool = False
+    handled: bool = False
+
+    def view(self) -> OpenTask:
+        return OpenTask(
+            task_id=self.task_id,
+            action=self.action,
+            role=self.role,
+            org=self.org,
+            title=self.title,
+            due_at=self.due_at,
+            overdue=self.overdue,
+            escalated_to=self.escalated_to,
+        )
+
+
+class Steps:
+    def __init__(self, effects: Effects, timeline: list[TimelineEntry]) -> None:
+        self._effects = effects
+        self._timeline = timeline
+        self._steps: list[Step] = []
+        self._done_seq = 0
+        self.idle = False  # the main coroutine has reached its first wait (or ended)
+        self.on_change: Callable[[], None] = lambda: None
+
+    # -- what the state query and validators read ------------------------------------------
+
+    def open_steps(self) -> list[Step]:
+        return [s for s in self._steps if s.status == "open"]
+
+    def find_open(self, action: str) -> Step | None:
+        return next((s for s in self.open_steps() if s.action == action), None)
+
+    def next_due(self) -> datetime | None:
+        dues = [s.due_at for s in self.open_steps() if s.due_at is not None and not s.overdue]
+        return min(dues, default=None)
+
+    def check(self, action: str, payload: Action) -> Step:
+        """Validator part shared by every action: is it open, may this actor perform it, and is
+        its ``occurred_at`` a real past moment?"""
+        actor = payload.actor
+        step = self.find_open(action)
+        if step is None:
+            raise not_open(f"Åtgärden '{action}' är inte öppen i processens nuvarande läge.")
+        roles = {step.role} | ({step.escalated_to} if step.escalated_to else set())
+        if actor.role not in roles:
+            raise forbidden(
+                f"Åtgärden '{action}' utförs av {ROLE_LABELS.get(step.role, step.role)}, "
+                f"inte av {ROLE_LABELS.get(actor.role, actor.role)}."
+            )
+        if actor.role == step.role and step.org is not None and actor.org != step.org:
+            raise forbidden(f"Åtgärden '{action}' hör till enheten {step.org}.")
+        if payload.occurred_at is not None:
+            if payload.occurred_at.tzinfo is None:
+                raise invalid("occurred_at måste anges med tidszon.")
+            if payload.occurred_at > workflow.now() + CLOCK_SKEW:
+                raise invalid("occurred_at ligger i framtiden.")
+        return step
+
+    # -- the process's main coroutine ------------------------------------------------------
+
+    async def open(
+        self,
+        action: str,
+        *,
+        role: str,
+        title: str,
+        due_at: datetime | None = None,
+        org: str | None = None,
+        escalate_to: str | None = None,
+        escalation_mailbox: str | None = None,
+    ) -> Step:
+        """Open a human step; one open step per action at a time."""
+        if self.find_open(action) is not None:
+            raise RuntimeError(f"step {action} is already open")
+        step = Step(
+            task_id=f"{self._effects.ref.process_id}/{action}/{len(self._steps) + 1}",
+            action=action,
+            role=role,
+            org=org,
+            title=title,
+            due_at=due_at,
+            escalate_to=escalate_to,
+            escalation_mailbox=escalation_mailbox,
+            opened_at=workflow.now(),
+        )
+        self._steps.append(step)
+        due = f", senast {calendar.local(due_at):%Y-%m-%d %H:%M}" if due_at else ""
+        self._note(SYSTEM, f"Nytt steg för {ROLE_LABELS.get(role, role)}: {title}{due}")
+        await self._record(step)
+        return step
+
+    async def cancel(self, step: Step, reason: str) -> None:
+        """Close a step that is no longer needed, e.g. a review once execution is registered."""
+        if step.status != "open":
+            return
+        step.status = "cancelled"
+        self._note(SYSTEM, f"Steget '{step.title}' behövs inte längre: {reason}")
+        await self._record(step, closed_at=workflow.now())
+
+    async def next(self, until: datetime | None = None) -> Step | None:
+        """Wait for the first completed step; None once ``until`` has passed.
+
+        Deadlines that pass meanwhile mark their step overdue and escalate it; waiting goes on.
+        """
+        self._settle()
+        self.idle = True
+        while True:
+            ready = self._first_done()
+            if ready is not None:
+                ready.taken = True
+                await self._record(ready, closed_at=ready.done_at, closed_by=ready.done_by)
+                return ready
+            now = workflow.now()
+            if until is not None and now >= until:
+                return None
+            for step in self.open_steps():
+                if step.due_at is not None and not step.overdue and step.due_at <= now:
+                    await self._escalate(step)
+            wake_at = [d for d in (self.next_due(), until) if d is not None]
+            timeout = (min(wake_at) - now).total_seconds() if wake_at else None
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: self._first_done() is not None,
+                    timeout=timeout,
+                    timeout_summary="Väntar på nästa tidsgräns",
+                )
+
+    async def finish(self, reason: str) -> None:
+        """Close what is still open and release waiting update handlers: the process ends."""
+        for step in self.open_steps():
+            await self.cancel(step, reason)
+        self._settle(everything=True)
+        self.idle = True
+
+    # -- update handlers --------------------------------------------------------------------
+
+    async def complete(self, action: str, payload: Action) -> Step:
+        """Hand an accepted action to the main coroutine and wait until it has reacted."""
+        step = self.check(action, payload)
+        self._done_seq += 1
+        step.status = "done"
+        step.result = payload
+        step.done_by = payload.actor
+        step.done_at = payload.occurred_at or workflow.now()
+        step.done_seq = self._done_seq
+        self._note(payload.actor, f"{step.title}: utfört", at=step.done_at)
+        await workflow.wait_condition(lambda: step.handled)
+        return step
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _first_done(self) -> Step | None:
+        waiting = [s for s in self._steps if s.status == "done" and not s.taken]
+        return min(waiting, key=lambda s: s.done_seq, default=None)
+
+    def _settle(self, everything: bool = False) -> None:
+        for step in self._steps:
+            if step.taken or (everything and step.status == "done"):
+                step.handled = True
+
+    async def _escalate(self, step: Step) -> None:
+        step.overdue = True
+        step.escalated_to = step.escalate_to
+        target = ROLE_LABELS.get(step.escalate_to or "", "ingen")
+        self._note(SYSTEM, f"Försenat: {step.title}. Eskalerat till {target}.")
+        await self._record(step)
+        if step.escalation_mailbox is not None and step.due_at is not None:
+            await self._effects.message(
+                step.escalation_mailbox,
+                f"Försenat steg: {step.title}",
+                f"Steget '{step.title}' skulle vara utfört senast "
+                f"{calendar.local(step.due_at):%Y-%m-%d %H:%M}. Ärende {self._effects.ref.case_id}.",
+                SYSTEM,
+            )
+
+    async def _record(
+        self, step: Step, closed_at: datetime | None = None, closed_by: Actor | None = None
+    ) -> None:
+        ref = self._effects.ref
+        await self._effects.record_task(
+            TaskRecord(
+                task_id=step.task_id,
+                process_id=ref.process_id,
+                case_id=ref.case_id,
+                action=step.action,
+                role=step.role,
+                org=step.org,
+                title=step.title,
+                due_at=step.due_at,
+                status=step.status,
+                opened_at=step.opened_at,
+                overdue=step.overdue,
+                escalated_to=step.escalated_to,
+                closed_at=closed_at,
+                closed_by=closed_by.label if closed_by else None,
+            )
+        )
+        self.on_change()
+
+    def _note(self, actor: Actor, text: str, at: datetime | None = None) -> None:
+        self._timeline.append(TimelineEntry(at=at or workflow.now(), actor=actor.label, text=text))
