@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from readmodel.database import make_engine, make_session_factory
-from runtime.temporal import data_converter, test_server_path
+from runtime.settings import Settings
+from runtime.temporal import data_converter, register_search_attributes, test_server_path
+from runtime.worker import build_worker
 
 
 @pytest.fixture(scope="session")
@@ -29,9 +33,20 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=data_converter,
     )
     try:
+        await register_search_attributes(environment.client, "default")
         yield environment
     finally:
         await environment.shutdown()
+
+
+@pytest.fixture
+async def worker(env: WorkflowEnvironment, sessions: sessionmaker[Session]) -> AsyncIterator[Worker]:
+    """A worker with every process and activity on a fresh task queue, writing to ``sessions``.
+
+    Start workflows on ``worker.task_queue``.
+    """
+    async with build_worker(env.client, Settings(), sessions, task_queue=f"test-{uuid.uuid4()}") as running:
+        yield running
 
 
 @pytest.fixture
