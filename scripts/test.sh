@@ -4,28 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# --- setup (the same in scripts/run.sh) -------------------------------------------------------
-PYTHON="${PYTHON:-python3}"
-if [ ! -x .venv/bin/python ]; then
-    "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
-        echo "Python 3.11 or newer is needed (found: $("$PYTHON" --version 2>&1)); set PYTHON=..." >&2
-        exit 1
-    }
-    echo "Creating .venv ..."
-    "$PYTHON" -m venv .venv || {
-        echo "Could not create .venv (on Debian/Ubuntu: apt-get install python3-venv)" >&2
-        exit 1
-    }
-fi
-# Reinstall only when pyproject.toml changed since the last install.
-stamp=".venv/.installed-$(.venv/bin/python -c 'import hashlib,sys; print(hashlib.sha256(open("pyproject.toml","rb").read()).hexdigest()[:16])')"
-if [ ! -f "$stamp" ]; then
-    echo "Installing dependencies into .venv ..."
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-    rm -f .venv/.installed-*
-    touch "$stamp"
-fi
-# ----------------------------------------------------------------------------------------------
+source scripts/setup.sh
 
 failed=0
 step() {

@@ -202,3 +202,25 @@ def test_load_all_profiles_stops_at_a_broken_file(tmp_path: Path) -> None:
         load_all_profiles(tmp_path)
     assert str(broken) in str(raised.value)
     assert "field 'ending.notice_dayz'" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("office_hours", "field"),
+    [
+        ('opens = "18:00"', "office_hours"),
+        ('summer_closes = "07:00"', "office_hours"),
+        ("summer_months = [6, 13]", "office_hours.summer_months"),
+    ],
+)
+def test_CAL_3_office_hours_that_cannot_be_real_are_refused_naming_the_field(
+    tmp_path: Path, office_hours: str, field: str
+) -> None:
+    """CAL-3: a profile whose office hours close before they open, or name month 13, fails at start."""
+    path = tmp_path / "broken.toml"
+    path.write_text(
+        f'name = "broken"\ndisplay_name = "x"\n[office_hours]\n{office_hours}\n', encoding="utf-8"
+    )
+    with pytest.raises(ProfileError) as error:
+        load_profile("broken", tmp_path)
+    assert str(path) in str(error.value)
+    assert f"field '{field}'" in str(error.value)

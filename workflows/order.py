@@ -191,6 +191,8 @@ class OrderWorkflow(ProcessWorkflow):
     def _check_phone_confirmation(self, action: PhoneConfirmation) -> None:
         self.steps.check("phone_confirmation", action)
         called_at = action.occurred_at or workflow.now()
+        if called_at < self.sent_at:  # COM-3: the call makes sure the sent order was received
+            raise invalid("Samtalet kan inte ha skett innan beställningen skickades.")
         expected = rules.phone_target(called_at, self.profile.office_hours)
         if action.phoned != expected:  # COM-3: the right person for the time of the call
             raise invalid(
@@ -398,7 +400,8 @@ class OrderWorkflow(ProcessWorkflow):
     async def _executed(self, action: RegisterExecution) -> None:
         self.execution_date = action.execution_date
         self.details["execution_date"] = action.execution_date.isoformat()
-        for name in ("confirm", "review_not_executed", "report_not_executable"):
+        # Executed: the order was evidently received (ORD-1, COM-3) and is no longer unexecuted (ORD-4).
+        for name in ("confirm", "phone_confirmation", "review_not_executed", "report_not_executable"):
             step = self.steps.find_open(name)
             if step is not None:
                 await self.steps.cancel(step, "beställningen är verkställd")

@@ -136,6 +136,10 @@ class ProcessWorkflow:
         self.note(actor, text)
         await self.steps.finish(text)
         await self.set_stage("closed", status="completed")
+        # Only now answer the action that closed the process, so its answer says "closed"; and
+        # let every handler finish before the workflow completes.
+        self.steps.release()
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state()
 
     def note(self, actor: Actor, text: str, at: datetime | None = None) -> None:

@@ -146,12 +146,21 @@ def load_profile(name: str, directory: Path = PROFILES_DIR) -> Profile:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise ProfileError(f"{path}: field '{where}': {first['msg']}") from error
+    _check_office_hours(path, profile.office_hours)
     unknown = set(profile.processes) - set(ALL_PROCESSES)
     if unknown:
         raise ProfileError(f"{path}: field 'processes': unknown process {sorted(unknown)}")
     if profile.name != name:
         raise ProfileError(f"{path}: field 'name': '{profile.name}' does not match the file name")
     return profile
+
+
+def _check_office_hours(path: Path, hours: OfficeHours) -> None:
+    closes = [hours.closes] + ([hours.summer_closes] if hours.summer_closes else [])
+    if any(hours.opens >= close for close in closes):
+        raise ProfileError(f"{path}: field 'office_hours': opening time must be before closing time")
+    if any(not 1 <= month <= 12 for month in hours.summer_months):
+        raise ProfileError(f"{path}: field 'office_hours.summer_months': months are 1-12")
 
 
 def load_all_profiles(directory: Path = PROFILES_DIR) -> dict[str, Profile]:

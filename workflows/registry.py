@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from workflows.extra_visits import ExtraVisitsWorkflow
+from workflows.new_urgent_case import NewUrgentCaseWorkflow
 from workflows.order import OrderWorkflow
 from workflows.process import ProcessWorkflow
+from workflows.urgent_change import UrgentChangeWorkflow
 
 PROCESS_TYPES: dict[str, type[ProcessWorkflow]] = {
     OrderWorkflow.process_type: OrderWorkflow,
+    NewUrgentCaseWorkflow.process_type: NewUrgentCaseWorkflow,
+    ExtraVisitsWorkflow.process_type: ExtraVisitsWorkflow,
+    UrgentChangeWorkflow.process_type: UrgentChangeWorkflow,
 }
 WORKFLOWS: list[type[ProcessWorkflow]] = list(PROCESS_TYPES.values())

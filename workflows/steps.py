@@ -163,8 +163,6 @@ class Steps:
 
         Deadlines that pass meanwhile mark their step overdue and escalate it; waiting goes on.
         """
-        self._settle()
-        self.idle = True
         while True:
             ready = self._first_done()
             if ready is not None:
@@ -177,6 +175,10 @@ class Steps:
             for step in self.open_steps():
                 if step.due_at is not None and not step.overdue and step.due_at <= now:
                     await self._escalate(step)
+            # Only now has the process reacted to everything so far (also to an ``until`` that had
+            # already passed, and to overdue steps): release the waiting updates and ``ready``.
+            self._settle()
+            self.idle = True
             wake_at = [d for d in (self.next_due(), until) if d is not None]
             timeout = (min(wake_at) - now).total_seconds() if wake_at else None
             with contextlib.suppress(TimeoutError):
@@ -186,10 +188,23 @@ class Steps:
                     timeout_summary="Väntar på nästa tidsgräns",
                 )
 
+    async def escalate_now(self, step: Step, to_role: str, actor: Actor, reason: str) -> None:
+        """Escalate an open step before its deadline (e.g. COM-7): ``to_role`` may perform it from
+        now on. The caller sends whatever message the rule requires."""
+        if step.status != "open":
+            return
+        step.escalated_to = to_role
+        target = ROLE_LABELS.get(to_role, to_role)
+        self._note(actor, f"Eskalerat till {target}: {step.title}. Orsak: {reason}")
+        await self._record(step)
+
     async def finish(self, reason: str) -> None:
-        """Close what is still open and release waiting update handlers: the process ends."""
+        """Cancel what is still open: the process ends (``release`` answers the waiting actions)."""
         for step in self.open_steps():
             await self.cancel(step, reason)
+
+    def release(self) -> None:
+        """Let every waiting update handler answer: the process has reacted to everything."""
         self._settle(everything=True)
         self.idle = True
 

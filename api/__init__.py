@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): auth, routes per resource, the Temporal gateway."""

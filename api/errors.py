@@ -1,0 +1,119 @@
+"""Errors as JSON ``{"detail": ...}`` and the translation of Temporal errors to HTTP statuses.
+
+DESIGN.md "Errors -> HTTP": an update rejected by its validator (or failed in its handler) carries
+the kind in the ApplicationError type (NotOpen 409, Forbidden 403, Invalid 422); an unknown
+workflow answers NOT_FOUND (404), but so does a completed one, which ``describe()`` tells apart
+(409); a duplicate start is 409; an update that times out is 504.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, NoReturn
+
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from workflows.model import FORBIDDEN, INVALID, NOT_OPEN
+
+PROCESS_CLOSED = "Processen är avslutad."
+PROCESS_UNKNOWN = "Processen finns inte."
+_UPDATE_STATUS = {
+    NOT_OPEN: status.HTTP_409_CONFLICT,
+    FORBIDDEN: status.HTTP_403_FORBIDDEN,
+    INVALID: status.HTTP_422_UNPROCESSABLE_CONTENT,
+}
+
+
+def not_found(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail)
+
+
+def unprocessable(detail: Any) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
+
+
+def conflict(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, detail)
+
+
+def validation_detail(error: ValidationError) -> list[dict[str, Any]]:
+    """Pydantic's errors as plain JSON (no URLs, no exception objects)."""
+    return [
+        {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+        for e in error.errors(include_url=False, include_context=False)
+    ]
+
+
+def _update_failed(error: WorkflowUpdateFailedError) -> HTTPException:
+    cause = error.cause
+    if isinstance(cause, ApplicationError) and cause.type in _UPDATE_STATUS:
+        return HTTPException(_UPDATE_STATUS[cause.type], cause.message)
+    message = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
+    return unprocessable(message)
+
+
+async def _execution_status(client: Client, workflow_id: str) -> int | None:
+    """The workflow's status from a raw describe; None if the server does not know it.
+
+    The raw call, not ``handle.describe()``: that also decodes the search attributes, which fails
+    on the time-skipping test server for an unset datetime attribute (NextDueAt).
+    """
+    request = DescribeWorkflowExecutionRequest(
+        namespace=client.namespace,
+        execution=WorkflowExecution(workflow_id=workflow_id),
+    )
+    try:
+        response = await client.workflow_service.describe_workflow_execution(request)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    return int(response.workflow_execution_info.status)
+
+
+async def _not_found(client: Client, workflow_id: str) -> NoReturn:
+    """NOT_FOUND from the server: either unknown, or already closed (then 409)."""
+    execution_status = await _execution_status(client, workflow_id)
+    if execution_status is not None and execution_status != WorkflowExecutionStatus.RUNNING:
+        raise conflict(PROCESS_CLOSED)
+    raise not_found(PROCESS_UNKNOWN)
+
+
+@asynccontextmanager
+async def temporal_errors(client: Client, workflow_id: str) -> AsyncIterator[None]:
+    """Translate what a call on the workflow raises into the HTTP error of the contract."""
+    try:
+        yield
+    except WorkflowUpdateFailedError as error:
+        raise _update_failed(error) from error
+    except WorkflowUpdateRPCTimeoutOrCancelledError as error:
+        raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT, "Processen svarade inte i tid.") from error
+    except WorkflowAlreadyStartedError as error:
+        raise conflict("Processen är redan startad.") from error
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            await _not_found(client, workflow_id)
+        if error.status == RPCStatusCode.UNAVAILABLE:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal är inte nåbart.") from error
+        raise
+
+
+def install(app: FastAPI) -> None:
+    """JSON answers for errors FastAPI does not already turn into ``{"detail": ...}``."""
+
+    @app.exception_handler(ValidationError)
+    async def _pydantic_error(_request: Request, error: ValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_detail(error)}, status.HTTP_422_UNPROCESSABLE_CONTENT)

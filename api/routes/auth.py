@@ -1,0 +1,58 @@
+"""Local login: a token for any role (only where ``dev_login_enabled``)."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from fastapi import APIRouter, HTTPException, Response, status
+from pydantic import BaseModel, Field
+
+from api.auth import DEV_TOKEN_LIFETIME, TOKEN_COOKIE, Principal, issue_token
+from api.deps import SettingsDep
+from api.schemas import TokenOut
+from workflows.model import ROLES
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+Role = Literal[
+    "case_worker",
+    "senior_case_worker",
+    "provider",
+    "homecoming_team",
+    "on_call_supervisor",
+    "deputy_manager",
+    "supervisor",
+    "billing",
+]
+assert set(get_args(Role)) == set(ROLES), "Role must list workflows.model.ROLES"
+
+
+class DevLogin(BaseModel):
+    sub: str = Field(min_length=1, examples=["anna"])
+    name: str = Field(default="", examples=["Anna Handläggare"])
+    role: Role
+    org: str | None = Field(default=None, examples=["hemtjanst-nord"])
+    municipality: str | None = None
+
+
+@router.post("/dev-login")
+async def dev_login(body: DevLogin, settings: SettingsDep, response: Response) -> TokenOut:
+    """Local development only: a signed token for the given identity (also set as a cookie)."""
+    if not settings.dev_login_enabled:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
+    principal = Principal(
+        sub=body.sub,
+        name=body.name or body.sub,
+        role=body.role,
+        org=body.org or None,
+        municipality=body.municipality or None,
+    )
+    token = issue_token(settings, principal)
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        max_age=int(DEV_TOKEN_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+    )
+    return TokenOut(token=token)

@@ -1,0 +1,146 @@
+"""Function mailboxes (COM-2): messages about a person go to a function, never to an individual,
+and each message concerns exactly one case.
+
+Who reads which mailbox (FU-10, inner secrecy): a provider or team unit (and a deputy manager of
+a unit) reads only its own ``provider-<org>``; case workers and senior case workers read the
+authority mailboxes (case workers, senior case worker, reception, on-call) and the providers'
+mailboxes, so they can see what was sent to a provider; the on-call supervisor reads on-call;
+billing reads billing; the supervisor reads all. In every mailbox a reader sees only the messages
+about cases visible to them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Response, status
+from pydantic import BaseModel, Field
+
+from api.auth import CurrentUser, Principal
+from api.deps import ProfilesDep, SessionDep
+from api.errors import not_found, unprocessable
+from api.schemas import MessageOut
+from readmodel import repository as repo
+from readmodel.models import Message
+from workflows.model import (
+    BILLING,
+    CASE_WORKER,
+    DEPUTY_MANAGER,
+    HOMECOMING_TEAM,
+    ON_CALL_SUPERVISOR,
+    PROVIDER,
+    SENIOR_CASE_WORKER,
+    SUPERVISOR,
+)
+from workflows.profiles import Profile, provider_mailbox
+
+router = APIRouter(prefix="/mailboxes", tags=["mailboxes"])
+
+PROVIDER_PREFIX = provider_mailbox("")
+UNIT_READERS = (PROVIDER, HOMECOMING_TEAM, DEPUTY_MANAGER)
+ONE_CASE = "Ett meddelande ska gälla exakt ett ärende (COM-2): ange ett case_id, inte flera eller inget."
+
+
+class MessageIn(BaseModel):
+    case_id: str | None = Field(default=None, description="The one case the message is about (COM-2).")
+    case_ids: list[str] | None = Field(
+        default=None, description="Refused unless it names exactly one case: one message, one case (COM-2)."
+    )
+    subject: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1)
+    changed_need: bool = Field(default=False, description="COM-6: a changed need reported for the person.")
+    reason_self_contact: str | None = Field(
+        default=None, description="COM-6: why the person does not contact the case worker themself."
+    )
+
+    def the_case(self) -> str:
+        named = {*([self.case_id] if self.case_id else []), *(self.case_ids or [])}
+        if len(named) != 1 or (self.case_ids is not None and len(self.case_ids) != 1):
+            raise unprocessable(ONE_CASE)
+        return named.pop()
+
+
+def authority_mailboxes(profiles: dict[str, Profile]) -> dict[str, set[str]]:
+    """Authority mailbox names by purpose, over every profile."""
+    names: dict[str, set[str]] = {"case": set(), "on_call": set(), "billing": set()}
+    for p in profiles.values():
+        names["case"] |= {p.mailboxes.case_workers, p.mailboxes.senior_case_worker, p.mailboxes.reception}
+        names["on_call"].add(p.mailboxes.on_call)
+        names["billing"].add(p.mailboxes.billing)
+    return names
+
+
+def _check_known(mailbox: str, names: dict[str, set[str]]) -> None:
+    known = set().union(*names.values())
+    if mailbox not in known and not (
+        mailbox.startswith(PROVIDER_PREFIX) and len(mailbox) > len(PROVIDER_PREFIX)
+    ):
+        raise not_found(f"Funktionsbrevlådan {mailbox} finns inte.")
+
+
+def may_read(user: Principal, mailbox: str, names: dict[str, set[str]]) -> bool:
+    is_provider_box = mailbox.startswith(PROVIDER_PREFIX)
+    if user.role == SUPERVISOR:
+        return True
+    if user.role in UNIT_READERS:
+        return user.org is not None and mailbox == provider_mailbox(user.org)
+    if user.role in (CASE_WORKER, SENIOR_CASE_WORKER):
+        return is_provider_box or mailbox in names["case"] | names["on_call"]
+    if user.role == ON_CALL_SUPERVISOR:
+        return mailbox in names["on_call"]
+    return user.role == BILLING and mailbox in names["billing"]
+
+
+@router.get("/{mailbox}/messages")
+async def list_messages(
+    mailbox: str, user: CurrentUser, session: SessionDep, profiles: ProfilesDep
+) -> list[MessageOut]:
+    """A function mailbox's messages about cases visible to the caller, newest first."""
+    names = authority_mailboxes(profiles)
+    _check_known(mailbox, names)
+    if not may_read(user, mailbox, names):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"Rollen {user.role} läser inte {mailbox}.")
+    return [MessageOut.model_validate(row) for row in repo.mailbox_messages(session, user, mailbox)]
+
+
+@router.post("/{mailbox}/messages", status_code=status.HTTP_201_CREATED)
+async def post_message(
+    mailbox: str,
+    body: MessageIn,
+    user: CurrentUser,
+    session: SessionDep,
+    profiles: ProfilesDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> MessageOut:
+    """COM-2: send a message about exactly one visible case to a function mailbox."""
+    _check_known(mailbox, authority_mailboxes(profiles))
+    if user.role in (SUPERVISOR, BILLING):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"Rollen {user.role} skickar inga meddelanden.")
+    case_id = body.the_case()
+    if repo.get_visible_case(session, user, case_id) is None:
+        raise not_found("Ärendet finns inte.")
+    reason = (body.reason_self_contact or "").strip()
+    if body.changed_need and user.role != CASE_WORKER and not reason:  # COM-6
+        raise unprocessable("Ange varför brukaren inte själv kontaktar biståndshandläggaren (COM-6).")
+    key = f"api/{user.sub}/{idempotency_key}" if idempotency_key else f"api/{uuid.uuid4()}"
+    existing = repo.get_message(session, key)
+    if existing is not None:
+        response.status_code = status.HTTP_200_OK
+        return MessageOut.model_validate(existing)
+    text = body.body + (f"\n\nVarför brukaren inte själv hör av sig: {reason}" if reason else "")
+    row = Message(
+        id=key,
+        mailbox=mailbox,
+        case_id=case_id,
+        process_id=None,
+        sender=user.actor.label,
+        subject=body.subject,
+        body=text,
+        sent_at=datetime.now(UTC),
+    )
+    repo.add_message(session, row)
+    session.commit()
+    return MessageOut.model_validate(row)

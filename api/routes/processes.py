@@ -1,0 +1,92 @@
+"""Processes: start one, read its state and history, perform its actions.
+
+The work is done in ``api.services``, which the HTML forms (``api.ui``) call too. Process ids
+contain slashes (``case-<id>/order/1``), so the ``/history`` and ``/actions/...`` routes are
+declared before the bare ``/{process_id:path}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Response, status
+
+from api import services
+from api.auth import CurrentUser
+from api.deps import ClientDep, ProfilesDep, SessionDep, SettingsDep
+from api.schemas import HistoryEntryOut, HistoryOut, ProcessStateOut
+from workflows import calendar
+
+router = APIRouter(prefix="/processes", tags=["processes"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Send a fresh key per intended action (e.g. a UUID); a repeat with the same key "
+        "returns the first answer and changes nothing. Without it the server makes one up.",
+    ),
+]
+START_EXAMPLE = {
+    "type": "order",
+    "case_id": "c-0123456789ab",
+    "start_date": "2026-12-01",
+    "items": [{"name": "Personlig omvårdnad", "kind": "care"}],
+    "other": "Nyckel finns hos grannen.",
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def start_process(
+    user: CurrentUser,
+    session: SessionDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    profiles: ProfilesDep,
+    response: Response,
+    body: Annotated[dict[str, Any], Body(examples=[START_EXAMPLE])],
+    idempotency_key: IdempotencyKey = None,
+) -> ProcessStateOut:
+    """Start a process: `type`, `case_id` and the fields of the type's start request → its state."""
+    state, created = await services.start_process(
+        session, client, settings, profiles, user, body, idempotency_key
+    )
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return state
+
+
+@router.get("/{process_id:path}/history")
+async def get_history(
+    process_id: str, user: CurrentUser, session: SessionDep, client: ClientDep
+) -> HistoryOut:
+    """The process's history as a readable timeline in Swedish: time, actor, what happened."""
+    state = await services.process_state(client, services.visible_process(session, user, process_id))
+    entries = [
+        HistoryEntryOut(at=e.at, when=f"{calendar.local(e.at):%Y-%m-%d %H:%M}", actor=e.actor, text=e.text)
+        for e in state.timeline
+    ]
+    return HistoryOut(process_id=state.process_id, type=state.type, case_id=state.case_id, entries=entries)
+
+
+@router.post("/{process_id:path}/actions/{action}")
+async def perform_action(
+    process_id: str,
+    action: str,
+    user: CurrentUser,
+    session: SessionDep,
+    client: ClientDep,
+    body: Annotated[dict[str, Any] | None, Body(examples=[{"note": "Planering startad"}])] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> ProcessStateOut:
+    """Perform an action of the process (fields per action, `occurred_at` optional) → the new state."""
+    return await services.perform_action(
+        session, client, user, process_id, action, body or {}, idempotency_key
+    )
+
+
+@router.get("/{process_id:path}")
+async def get_process(
+    process_id: str, user: CurrentUser, session: SessionDep, client: ClientDep
+) -> ProcessStateOut:
+    """The process's state: stage, open tasks with deadlines, deviations, outcome."""
+    return await services.process_state(client, services.visible_process(session, user, process_id))

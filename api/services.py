@@ -1,0 +1,154 @@
+"""What the JSON routes and the HTML forms both do: start a process, perform an action, read a state.
+
+One piece of code serves both: the routes in ``api/routes/processes.py`` and the form handlers in
+``api/ui`` call these functions, so the access rules, the validation and the idempotency are the
+same whichever way a user comes in. Errors are the contract's ``HTTPException``s.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import HTTPException, status
+from sqlalchemy.orm import Session
+from temporalio.client import Client
+
+from api import starting
+from api import temporal_gateway as gateway
+from api.auth import Principal
+from api.errors import not_found
+from api.inputs import parse_action, process_class
+from api.schemas import ProcessStateOut
+from readmodel import repository as repo
+from readmodel.models import Process
+from runtime.settings import Settings
+from workflows.model import BILLING, SUPERVISOR, ProcessState
+from workflows.process import ProcessWorkflow
+from workflows.profiles import Profile
+from workflows.registry import PROCESS_TYPES
+
+READ_ONLY = (SUPERVISOR, BILLING)
+
+
+def _state_of_row(row: Process) -> ProcessStateOut:
+    """What the read model still knows of a process whose workflow is no longer kept."""
+    state = ProcessState(process_id=row.id, type=row.type, case_id=row.case_id, stage=row.stage)
+    return ProcessStateOut.of(state).model_copy(update={"status": row.status, "outcome": row.outcome})
+
+
+async def process_state(client: Client, row: Process) -> ProcessStateOut:
+    """The workflow's state, or what the read model knows when the workflow is no longer kept."""
+    state = await gateway.current_state(client, row.id)
+    return ProcessStateOut.of(state) if state is not None else _state_of_row(row)
+
+
+def visible_process(session: Session, user: Principal, process_id: str) -> Process:
+    """The process row if the caller may see its case (FU-10); 404 otherwise."""
+    row = repo.get_visible_process(session, user, process_id)
+    if row is None:
+        raise not_found("Processen finns inte.")
+    return row
+
+
+def may_start(user: Principal, cls: type[ProcessWorkflow]) -> bool:
+    return user.role in cls.START_ROLES
+
+
+async def _start_new_case(
+    client: Client, task_queue: str, cls: type[ProcessWorkflow], inp: Any, case_id: str, key: str | None
+) -> tuple[ProcessStateOut, bool]:
+    """A process that creates its case: the id is derived from the key, so a repeat finds it."""
+    process_id = starting.process_id(case_id, cls.process_type, 1)
+    try:
+        state = await gateway.start_process(client, task_queue, cls.process_type, inp, process_id, case_id)
+    except HTTPException as error:
+        if key is None or error.status_code != status.HTTP_409_CONFLICT:
+            raise
+        existing = await gateway.current_state(client, process_id)
+        if existing is None:
+            raise
+        return ProcessStateOut.of(existing), False
+    return ProcessStateOut.of(state), True
+
+
+async def start_process(
+    session: Session,
+    client: Client,
+    settings: Settings,
+    profiles: dict[str, Profile],
+    user: Principal,
+    body: dict[str, Any],
+    key: str | None,
+) -> tuple[ProcessStateOut, bool]:
+    """Start a process from ``{"type", "case_id", ...fields}`` → (its state, whether it was created).
+
+    A repeated ``key`` finds the process the first request started (created is then False).
+    """
+    cls = process_class(body.get("type"))
+    if key is not None:
+        existing = repo.process_by_idempotency_key(session, key)
+        if existing is not None:
+            return await process_state(client, visible_process(session, user, existing.id)), False
+    if not may_start(user, cls):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"Rollen {user.role} får inte starta {cls.process_type}."
+        )
+    fields = {k: v for k, v in body.items() if k not in ("type", "case_id")}
+    case = None
+    if not cls.CREATES_CASE:
+        case = repo.get_visible_case(session, user, str(body.get("case_id") or ""))
+        if case is None:
+            raise not_found("Ärendet finns inte.")
+    profile = starting.choose_profile(cls, case, fields, user, settings, profiles)
+    case_id = case.id if case is not None else starting.new_case_id(user, key)
+    inp = starting.build(cls, session, case_id, case, profile, fields, user)
+    if case is None:
+        return await _start_new_case(client, settings.task_queue, cls, inp, case_id, key)
+    row = starting.reserve(session, case.id, cls.process_type, key)
+    if row is None:  # a concurrent request with the same key reserved first
+        assert key is not None
+        existing = repo.process_by_idempotency_key(session, key)
+        return await process_state(
+            client, visible_process(session, user, existing.id if existing else "")
+        ), False
+    try:
+        started = await gateway.start_process(
+            client, settings.task_queue, cls.process_type, inp, row.id, case.id
+        )
+    except HTTPException as error:
+        if error.status_code != status.HTTP_504_GATEWAY_TIMEOUT:
+            starting.release(session, row.id)
+        raise
+    return ProcessStateOut.of(started), True
+
+
+def action_input_class(row: Process, action: str) -> type[Any]:
+    """The input dataclass of ``action`` on the process; 404 for an action the type does not have."""
+    cls = PROCESS_TYPES.get(row.type)
+    if cls is None or action not in cls.ACTIONS:
+        raise not_found(f"Okänd åtgärd: {action}.")
+    return cls.ACTIONS[action]
+
+
+async def perform_action(
+    session: Session,
+    client: Client,
+    user: Principal,
+    process_id: str,
+    action: str,
+    body: dict[str, Any],
+    key: str | None,
+) -> ProcessStateOut:
+    """Perform ``action`` with the body's fields as the caller → the new state.
+
+    The key becomes the update id, so a repeat with the same key has one effect.
+    """
+    row = visible_process(session, user, process_id)
+    input_class = action_input_class(row, action)
+    if user.role in READ_ONLY:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"Rollen {user.role} kan inte utföra åtgärder.")
+    arg = parse_action(input_class, body, user.actor)
+    return ProcessStateOut.of(
+        await gateway.perform(client, row.id, action, arg, key or f"auto-{uuid.uuid4()}")
+    )

@@ -1,0 +1,118 @@
+"""Starting a process over HTTP: the workflow id, its reservation in the read model, the input.
+
+Workflow ids are ``case-<case_id>/<type>/<n>`` where n counts the processes of that type the case
+already has; the ``processes`` row is inserted first (unique (case_id, type, seq)), so two
+concurrent starts get different numbers, and a repeated ``Idempotency-Key`` finds its process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.auth import Principal
+from api.errors import unprocessable
+from api.inputs import case_info, parse
+from readmodel import repository as repo
+from readmodel.models import Case, Process
+from runtime.settings import Settings
+from workflows.model import StartContext
+from workflows.process import ProcessWorkflow
+from workflows.profiles import Profile
+
+RESERVE_ATTEMPTS = 20
+
+
+def process_id(case_id: str, process_type: str, seq: int) -> str:
+    return f"case-{case_id}/{process_type}/{seq}"
+
+
+def new_case_id(user: Principal, key: str | None) -> str:
+    """A case id for a process that creates its case; the same key of the same user, the same id."""
+    if key is None:
+        return f"c-{uuid.uuid4().hex[:12]}"
+    return f"c-{hashlib.sha256(f'{user.sub}/{key}'.encode()).hexdigest()[:12]}"
+
+
+def reserve(session: Session, case_id: str, process_type: str, key: str | None) -> Process | None:
+    """Insert the process row under the next free number and commit; None when ``key`` is taken
+    (a concurrent request with the same key won)."""
+    seq = repo.count_processes(session, case_id, process_type) + 1
+    for _ in range(RESERVE_ATTEMPTS):
+        row = Process(
+            id=process_id(case_id, process_type, seq),
+            case_id=case_id,
+            type=process_type,
+            seq=seq,
+            stage="starting",
+            status="running",
+            started_at=datetime.now(UTC),
+            idempotency_key=key,
+        )
+        try:
+            repo.add_process(session, row)
+            session.commit()
+            return row
+        except IntegrityError:
+            session.rollback()
+            if key is not None and repo.process_by_idempotency_key(session, key) is not None:
+                return None
+            seq += 1
+    raise RuntimeError(f"no free process number for {case_id}/{process_type}")
+
+
+def release(session: Session, row_id: str) -> None:
+    """Give a reserved id back when the workflow could not be started."""
+    repo.delete_process(session, row_id)
+    session.commit()
+
+
+def choose_profile(
+    cls: type[ProcessWorkflow],
+    case: Case | None,
+    fields: dict[str, Any],
+    user: Principal,
+    settings: Settings,
+    profiles: dict[str, Profile],
+) -> Profile:
+    """The case's profile; a process that creates its case uses the request's ``profile``, the
+    caller's municipality or the default, in that order. It must enable the process type."""
+    if case is not None:
+        name = case.profile
+    else:
+        requested = fields.get("profile")
+        mine = user.municipality if user.municipality in profiles else None
+        name = str(requested or mine or settings.default_profile)
+    profile = profiles.get(name)
+    if profile is None:
+        raise unprocessable(f"Okänd kommunprofil: {name}.")
+    if not profile.enables(cls.process_type):
+        raise unprocessable(f"Processen {cls.process_type} används inte i {profile.display_name}.")
+    return profile
+
+
+def build(
+    cls: type[ProcessWorkflow],
+    session: Session,
+    case_id: str,
+    case: Case | None,
+    profile: Profile,
+    fields: dict[str, Any],
+    user: Principal,
+) -> Any:
+    """Parse the request into START_REQUEST and let the process build its input (ValueError: 422)."""
+    if case is None and "profile" not in {f.name for f in dataclasses.fields(cls.START_REQUEST)}:
+        fields = {k: v for k, v in fields.items() if k != "profile"}  # used by choose_profile
+    request = parse(cls.START_REQUEST, fields)
+    info = case_info(case, list(repo.decisions_of_case(session, case.id))) if case is not None else None
+    ctx = StartContext(case_id=case_id, case=info, profile=profile, actor=user.actor, now=datetime.now(UTC))
+    try:
+        return cls.build_input(request, ctx)
+    except ValueError as error:
+        raise unprocessable(str(error)) from error

@@ -1,0 +1,229 @@
+"""HTML forms generated from the processes' dataclasses, and posted forms turned back into bodies.
+
+A start request (``START_REQUEST``) or an action input (``ACTIONS``) is described field by field;
+the posted form becomes the same JSON-like body the JSON API takes, so ``api.services`` validates
+it exactly as it validates a JSON request. By type:
+
+- ``date`` → ``<input type=date>``; ``datetime`` → ``<input type=datetime-local>``, read as
+  Europe/Stockholm wall-clock time (CAL-2);
+- ``bool`` → checkbox; ``int`` → number; ``Literal[...]`` → select; ``str`` → text or textarea;
+- ``list[str]`` → textarea, one value per line;
+- ``list[<dataclass>]`` → ``ROWS`` repeated fieldsets, empty rows left out.
+
+``actor`` is never a field: the server takes it from the login.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal, Union
+
+from api.ui import labels
+from workflows.calendar import STOCKHOLM
+
+ROWS = 3
+SERVER_FIELDS = frozenset({"actor"})
+
+Kind = Literal["date", "datetime", "bool", "int", "number", "select", "text", "textarea", "lines", "rows"]
+
+
+@dataclass
+class FormField:
+    name: str
+    label: str
+    kind: Kind
+    required: bool = False
+    default: str = ""
+    options: list[tuple[str, str]] = field(default_factory=list)  # (value, label) of a select
+    columns: list[FormField] = field(default_factory=list)  # the fields of each row of "rows"
+    rows: int = 0
+
+
+def _is_optional(tp: Any) -> tuple[Any, bool]:
+    """``X | None`` → (X, True)."""
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1 and len(typing.get_args(tp)) == 2:
+            return args[0], True
+    return tp, False
+
+
+def _default_of(f: dataclasses.Field[Any]) -> Any:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return dataclasses.MISSING
+
+
+def _text(value: Any) -> str:
+    if value is None or value is dataclasses.MISSING:
+        return ""
+    if isinstance(value, bool):
+        return "on" if value else ""
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    return str(value)
+
+
+def _kind_of(name: str, tp: Any) -> tuple[Kind, list[tuple[str, str]], list[FormField]]:
+    origin = typing.get_origin(tp)
+    if tp is bool:
+        return "bool", [], []
+    if tp is int:
+        return "int", [], []
+    if tp is float:
+        return "number", [], []
+    if tp is datetime:
+        return "datetime", [], []
+    if tp is date:
+        return "date", [], []
+    if origin is Literal:
+        return "select", [(str(v), labels.choice_label(str(v))) for v in typing.get_args(tp)], []
+    if origin is list:
+        (item,) = typing.get_args(tp) or (str,)
+        if dataclasses.is_dataclass(item) and isinstance(item, type):
+            return "rows", [], describe(item)
+        return "lines", [], []
+    return ("textarea" if name in labels.LONG_TEXT else "text"), [], []
+
+
+def describe(cls: type[Any]) -> list[FormField]:
+    """The form fields of the dataclass ``cls`` (``actor`` left out; ``occurred_at`` last)."""
+    hints = typing.get_type_hints(cls)
+    fields: list[FormField] = []
+    for f in dataclasses.fields(cls):
+        if f.name in SERVER_FIELDS:
+            continue
+        tp, optional = _is_optional(hints[f.name])
+        kind, options, columns = _kind_of(f.name, tp)
+        default = _default_of(f)
+        required = default is dataclasses.MISSING and kind not in ("bool", "rows", "lines")
+        if kind == "select" and (optional or default is dataclasses.MISSING):
+            options = [("", "– välj –"), *options]
+        fields.append(
+            FormField(
+                name=f.name,
+                label=labels.field_label(f.name),
+                kind=kind,
+                required=required,
+                default=_text(default),
+                options=options,
+                columns=columns,
+                rows=ROWS if kind == "rows" else 0,
+            )
+        )
+    fields.sort(key=lambda ff: ff.name == "occurred_at")
+    return fields
+
+
+def _local_instant(raw: str) -> str:
+    """A ``datetime-local`` value as Stockholm wall-clock time, with its offset (CAL-2).
+
+    A value that already carries an offset, or is not a time at all, is passed on unchanged for
+    the body's validation to accept or refuse.
+    """
+    try:
+        instant = datetime.fromisoformat(raw)
+    except ValueError:
+        return raw
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=STOCKHOLM)
+    return instant.isoformat()
+
+
+def _value(ff: FormField, raw: str) -> Any:
+    if ff.kind == "datetime":
+        return _local_instant(raw)
+    if ff.kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    if ff.kind == "lines":
+        return [line.strip() for line in raw.splitlines() if line.strip()]
+    return raw
+
+
+def _row(ff: FormField, form: Mapping[str, str], index: int) -> dict[str, Any] | None:
+    """Row ``index`` of a repeated fieldset; None when nothing was typed in it (a checkbox or a
+    preselected choice alone does not make a row)."""
+    prefix = f"{ff.name}-{index}-"
+    typed = [c for c in ff.columns if c.kind not in ("bool", "select")]
+    if not any(form.get(prefix + c.name, "").strip() for c in typed):
+        return None
+    return _fields(ff.columns, form, prefix)
+
+
+def _fields(fields: list[FormField], form: Mapping[str, str], prefix: str = "") -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for ff in fields:
+        key = prefix + ff.name
+        if ff.kind == "bool":
+            body[ff.name] = key in form
+        elif ff.kind == "rows":
+            rows = [_row(ff, form, i) for i in range(ff.rows)]
+            body[ff.name] = [r for r in rows if r is not None]
+        elif ff.kind == "lines":
+            body[ff.name] = _value(ff, form.get(key, ""))
+        else:
+            raw = form.get(key, "").strip()
+            if raw:
+                body[ff.name] = _value(ff, raw)
+    return body
+
+
+def body_of(cls: type[Any], form: Mapping[str, str]) -> dict[str, Any]:
+    """The posted form as the JSON body of ``cls``: empty inputs are left out (defaults apply)."""
+    return _fields(describe(cls), form)
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+PYDANTIC_MESSAGES = {
+    "missing": "måste fyllas i",
+    "date_parsing": "är inget giltigt datum",
+    "date_from_datetime_parsing": "är inget giltigt datum",
+    "date_type": "är inget giltigt datum",
+    "datetime_parsing": "är ingen giltig tidpunkt",
+    "datetime_from_date_parsing": "är ingen giltig tidpunkt",
+    "datetime_type": "är ingen giltig tidpunkt",
+    "int_parsing": "måste vara ett heltal",
+    "int_type": "måste vara ett heltal",
+    "int_from_float": "måste vara ett heltal",
+    "literal_error": "har ett värde som inte finns bland valen",
+    "string_type": "måste vara text",
+    "string_too_short": "måste fyllas i",
+    "bool_parsing": "måste vara ja eller nej",
+    "list_type": "måste vara en lista",
+}
+
+
+def _location(loc: list[Any]) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"rad {part + 1}")
+        elif isinstance(part, str) and not part[:1].isupper():  # skip a dataclass's own name
+            parts.append(labels.field_label(part))
+    return " – ".join(parts)
+
+
+def error_messages(detail: Any) -> list[str]:
+    """An error's ``detail`` as Swedish sentences: pydantic's list of errors, or the text itself."""
+    if isinstance(detail, list):
+        messages = []
+        for error in detail:
+            if not isinstance(error, dict):
+                messages.append(str(error))
+                continue
+            where = _location(list(error.get("loc", [])))
+            what = PYDANTIC_MESSAGES.get(str(error.get("type")), str(error.get("msg", "")))
+            messages.append(f"{where}: {what}." if where else f"{what}.")
+        return messages
+    return [str(detail)]

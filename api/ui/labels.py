@@ -1,0 +1,227 @@
+"""Swedish words for the codes the processes use: fields, actions, choices, stages, outcomes.
+
+Anything not listed is shown as its code with underscores as spaces, so a new process works in
+the forms before its words are added here.
+"""
+
+from __future__ import annotations
+
+from api.temporal_gateway import PROCESS_LABELS
+from workflows.model import ROLE_LABELS
+from workflows.rules.new_urgent_case import REPORTED_IN_LABELS
+from workflows.rules.order import PHONE_TARGET_LABELS
+
+FIELD_LABELS = {
+    "occurred_at": "Tidpunkt (om inte nu)",
+    "sub": "Användar-id",
+    "role": "Roll",
+    "org": "Enhet (org)",
+    "municipality": "Kommun",
+    "answer": "Svar",
+    "case_worker_id": "Ansvarig biståndshandläggare (användar-id)",
+    "contact_attempts": "Antal kontaktförsök",
+    "decision": "Beslut",
+    "decision_date": "Beslutsdatum",
+    "decision_id": "Beslut (id)",
+    "decisions": "Beslut per besök",
+    "description": "Beskrivning av förändringen och insatt stöd",
+    "done_on": "Genomförandeplanen upprättad",
+    "execution_date": "Verkställighetsdatum (första utförda besöket)",
+    "follow_up_on": "Uppföljning bokad till",
+    "granted": "Beviljas",
+    "granted_by_on_call": "Beviljat av jourhavande arbetsledare",
+    "help_started_at": "Hjälpen startade",
+    "item_kind": "Insatstyp",
+    "items": "Insatser",
+    "kind": "Typ",
+    "lasting_need": "Varaktigt behov",
+    "message": "Meddelande",
+    "minutes": "Minuter",
+    "minutes_per_month": "Minuter per månad",
+    "month": "Månad (ÅÅÅÅ-MM)",
+    "name": "Insats",
+    "note": "Anteckning",
+    "note_type": "Anteckningstyp",
+    "other": "Övrigt (uppstartsinformation)",
+    "outcome": "Utfall",
+    "person_can_contact": "Brukaren kan själv kontakta biståndshandläggaren",
+    "person_declined": "Brukaren har avböjt insatsen",
+    "person_name": "Brukarens namn",
+    "phoned": "Vem ringdes",
+    "phoned_name": "Namn på den som kontaktades",
+    "phoned_role": "Vem ringdes",
+    "provider_id": "Utförare (enhets-id)",
+    "question": "Fråga",
+    "reason": "Orsak",
+    "reported_at": "Anmält",
+    "reported_for_person_reason": "Varför brukaren inte själv hör av sig",
+    "sent_at": "Skickad",
+    "services": "Insatser",
+    "start_date": "Startdatum",
+    "started_at": "Stödet började",
+    "unknown_person": "Okänd person (ickevalsalternativ)",
+    "visit_date": "Besöksdatum",
+    "visit_id": "Besök (id)",
+}
+
+# Keys of a process's ``details`` that are not input fields.
+DETAIL_LABELS = {
+    "day_four": "Dag fyra",
+    "escalated": "Eskalerad",
+    "help_given": "Hjälp given",
+    "last_review_at": "Senast granskad",
+    "mandate_end": "Mandatet upphör",
+    "notified_at": "Underrättad",
+    "order_id": "Beställning",
+    "phone_target": "Ska ringas",
+    "proposed_decision_date": "Föreslaget beslutsdatum",
+    "reported_in": "Rapporterad",
+    "summary": "Sammanfattning",
+    "taken_over_at": "Övertagen",
+    "taken_over_by": "Övertagen av",
+}
+
+# Keys of a process's ``deadlines`` that are not action names.
+DEADLINE_LABELS = {
+    "execution": "Verkställighet (ORD-4)",
+    "notify_opens": "Underrättelse öppnas",
+}
+
+# Strings that get a textarea rather than a one-line input.
+LONG_TEXT = {"note", "reason", "description", "other", "message", "answer", "question"}
+
+CHOICE_LABELS: dict[str, str] = {
+    **{str(k): v for k, v in PHONE_TARGET_LABELS.items()},
+    **{str(k): v for k, v in REPORTED_IN_LABELS.items()},
+    "care": "Omvårdnadsinsats",
+    "service": "Serviceinsats",
+    "end_not_executed": "Avsluta som ej verkställd",
+    "execute": "Utföraren ska verkställa",
+    "extra_visit": "Extra besök",
+    "extra_on_ordinary": "Extra insatser vid ordinarie besök",
+    "approve": "Godkänn",
+    "reject": "Avslå",
+    "question": "Ställ en fråga",
+    "granted": "Beviljat",
+    "not_granted": "Ej beviljat",
+    "follow_up_booked": "Uppföljning bokad",
+    "lasting": "Varaktigt förändrat behov",
+    "short": "Kortvarigt förändrat behov",
+}
+
+ACTION_LABELS = {
+    "phone_confirmation": "Registrera telefonsamtal",
+    "confirm": "Bekräfta beställningen",
+    "register_execution": "Registrera verkställighet",
+    "report_not_executable": "Rapportera att beställningen inte kan verkställas",
+    "review_not_executed": "Pröva ej verkställd beställning",
+    "care_plan_done": "Genomförandeplan upprättad",
+    "take_over": "Ta över ärendet",
+    "phone_provider": "Registrera samtal med utföraren",
+    "decide": "Fatta beslut",
+    "send_order": "Skicka beställning",
+    "close": "Avsluta",
+    "notify_case_worker": "Underrätta biståndshandläggaren",
+    "need_ended": "Behovet har upphört",
+    "respond": "Svara",
+    "escalate": "Eskalera",
+    "register_visit": "Registrera extrabesök",
+    "review": "Granska extrabesök",
+    "answer_question": "Besvara fråga",
+}
+
+STAGE_LABELS = {
+    "starting": "startar",
+    "started": "startad",
+    "sent": "skickad",
+    "confirmed": "bekräftad",
+    "executed": "verkställd",
+    "not_executed_review": "prövning av ej verkställd beställning",
+    "support_started": "stöd insatt",
+    "notify": "underrättelse",
+    "notified": "underrättad",
+    "reported": "anmäld",
+    "taken_over": "övertagen",
+    "reviewing": "granskas",
+    "phoned": "utföraren kontaktad",
+    "decided": "beslutad",
+    "ordered": "beställd",
+    "closed": "avslutad",
+}
+
+OUTCOME_LABELS = {
+    "executed": "verkställd",
+    "not_executed": "ej verkställd",
+    "need_ended": "behovet har upphört",
+    "reviewed": "granskad",
+    "granted": "beviljat",
+    "not_granted": "ej beviljat",
+    "follow_up_booked": "uppföljning bokad",
+}
+
+STATUS_LABELS = {"running": "pågår", "completed": "avslutad"}
+
+DECISION_KIND_LABELS = {
+    "care": "Omvårdnad",
+    "service": "Service",
+    "safety_alarm": "Trygghetslarm",
+    "hsl": "Hälso- och sjukvård (HSL)",
+    "meals": "Matdistribution",
+    "night": "Nattinsatser",
+}
+
+ORDER_STATUS_LABELS = {
+    "sent": "skickad",
+    "confirmed": "bekräftad",
+    "executed": "verkställd",
+    "not_executed": "ej verkställd",
+    "ended": "avslutad",
+}
+
+
+def _code(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name) or DETAIL_LABELS.get(name) or _code(name).capitalize()
+
+
+def deadline_label(name: str) -> str:
+    return DEADLINE_LABELS.get(name) or action_label(name)
+
+
+def choice_label(value: str) -> str:
+    return CHOICE_LABELS.get(value, _code(value))
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, _code(action).capitalize())
+
+
+def stage_label(stage: str) -> str:
+    return STAGE_LABELS.get(stage, _code(stage))
+
+
+def outcome_label(outcome: str | None) -> str:
+    return "" if outcome is None else OUTCOME_LABELS.get(outcome, _code(outcome))
+
+
+def role_label(role: str | None) -> str:
+    return "" if role is None else ROLE_LABELS.get(role, role)
+
+
+def process_label(process_type: str) -> str:
+    return PROCESS_LABELS.get(process_type, process_type)
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def decision_kind_label(kind: str) -> str:
+    return DECISION_KIND_LABELS.get(kind, kind)
+
+
+def order_status_label(status: str) -> str:
+    return ORDER_STATUS_LABELS.get(status, _code(status))

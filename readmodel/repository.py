@@ -1,0 +1,224 @@
+"""Every read-model query the API makes, as a named function.
+
+Functions take an open ``Session`` and never commit: the caller owns the transaction. Which cases
+a caller may see is decided in one place, :func:`visible_cases`, and every list and lookup below
+goes through it (FU-10: inner secrecy, a provider sees only its own cases).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from readmodel.models import BillingNotice, Case, Decision, Message, Order, Process, Task
+from workflows.model import (
+    BILLING,
+    CASE_WORKER,
+    DEPUTY_MANAGER,
+    HOMECOMING_TEAM,
+    ON_CALL_SUPERVISOR,
+    PROVIDER,
+    SENIOR_CASE_WORKER,
+    SUPERVISOR,
+)
+
+# Roles that see every case of their municipality (all cases when the token names none).
+MUNICIPALITY_WIDE = (SENIOR_CASE_WORKER, SUPERVISOR, ON_CALL_SUPERVISOR, DEPUTY_MANAGER)
+# Roles that act for a unit (``org``) and see only the cases of that unit.
+UNIT_ROLES = (PROVIDER, HOMECOMING_TEAM)
+
+
+class Viewer(Protocol):
+    """Who is asking: the claims of the caller's token that decide visibility."""
+
+    @property
+    def sub(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def org(self) -> str | None: ...
+    @property
+    def municipality(self) -> str | None: ...
+
+
+# -- visibility ------------------------------------------------------------------------------
+
+
+def visible_cases(viewer: Viewer) -> ColumnElement[bool]:
+    """The SQL condition on ``Case`` for the cases ``viewer`` may see (FU-10).
+
+    - provider, homecoming team: cases whose provider is their unit, or that have an order sent
+      to their unit (homecoming team, alarm team, night district receive separate orders);
+    - case worker: their own cases, and cases without a case worker in their municipality;
+    - senior case worker, supervisor, on-call supervisor, deputy manager: the municipality's cases;
+    - billing: cases with a billing notice (CAL-7), nothing else.
+    """
+    in_municipality = Case.municipality == viewer.municipality if viewer.municipality else true()
+    if viewer.role in UNIT_ROLES:
+        if not viewer.org:
+            return false()
+        sent = aliased(Order)  # aliased: the outer query may select orders itself
+        ordered = exists().where(sent.case_id == Case.id, sent.provider_id == viewer.org)
+        return or_(Case.provider_id == viewer.org, ordered)
+    if viewer.role == CASE_WORKER:
+        return or_(Case.case_worker_id == viewer.sub, and_(Case.case_worker_id.is_(None), in_municipality))
+    if viewer.role in MUNICIPALITY_WIDE:
+        return in_municipality
+    if viewer.role == BILLING:
+        notice = aliased(BillingNotice)
+        return and_(exists().where(notice.case_id == Case.id), in_municipality)
+    return false()
+
+
+def _own_orders(viewer: Viewer) -> ColumnElement[bool]:
+    """A unit sees only the orders sent to it, even on a case it shares with another unit."""
+    if viewer.role in UNIT_ROLES:
+        return Order.provider_id == viewer.org
+    return true()
+
+
+# -- cases -----------------------------------------------------------------------------------
+
+
+def list_cases(session: Session, viewer: Viewer) -> Sequence[Case]:
+    return session.scalars(select(Case).where(visible_cases(viewer)).order_by(Case.created_at)).all()
+
+
+def get_visible_case(session: Session, viewer: Viewer, case_id: str) -> Case | None:
+    return session.scalars(select(Case).where(Case.id == case_id, visible_cases(viewer))).first()
+
+
+def get_case(session: Session, case_id: str) -> Case | None:
+    return session.get(Case, case_id)
+
+
+def add_case(session: Session, row: Case, decisions: Sequence[Decision]) -> None:
+    session.add(row)
+    session.flush()
+    session.add_all(decisions)
+
+
+def decisions_of_case(session: Session, case_id: str) -> Sequence[Decision]:
+    return session.scalars(select(Decision).where(Decision.case_id == case_id).order_by(Decision.id)).all()
+
+
+def processes_of_case(session: Session, case_id: str) -> Sequence[Process]:
+    query = select(Process).where(Process.case_id == case_id).order_by(Process.started_at, Process.id)
+    return session.scalars(query).all()
+
+
+def orders_of_case(session: Session, viewer: Viewer, case_id: str) -> Sequence[Order]:
+    """ORD-7: oldest first."""
+    query = select(Order).where(Order.case_id == case_id, _own_orders(viewer)).order_by(Order.sent_at)
+    return session.scalars(query).all()
+
+
+def open_tasks_of_case(session: Session, case_id: str) -> Sequence[Task]:
+    query = select(Task).where(Task.case_id == case_id, Task.status == "open")
+    return session.scalars(query.order_by(Task.due_at.is_(None), Task.due_at)).all()
+
+
+# -- processes -------------------------------------------------------------------------------
+
+
+def get_process(session: Session, process_id: str) -> Process | None:
+    return session.get(Process, process_id)
+
+
+def get_visible_process(session: Session, viewer: Viewer, process_id: str) -> Process | None:
+    query = select(Process).join(Case, Case.id == Process.case_id)
+    return session.scalars(query.where(Process.id == process_id, visible_cases(viewer))).first()
+
+
+def process_by_idempotency_key(session: Session, key: str) -> Process | None:
+    return session.scalars(select(Process).where(Process.idempotency_key == key)).first()
+
+
+def count_processes(session: Session, case_id: str, process_type: str) -> int:
+    query = select(func.count()).select_from(Process)
+    return session.scalar(query.where(Process.case_id == case_id, Process.type == process_type)) or 0
+
+
+def add_process(session: Session, row: Process) -> None:
+    """Reserve a process id; the unique (case_id, type, seq) refuses a taken number on flush."""
+    session.add(row)
+    session.flush()
+
+
+def delete_process(session: Session, process_id: str) -> None:
+    row = session.get(Process, process_id)
+    if row is not None:
+        session.delete(row)
+
+
+# -- tasks, orders, mailboxes, billing -------------------------------------------------------
+
+
+def is_overdue(now: datetime) -> ColumnElement[bool]:
+    return or_(Task.overdue.is_(True), and_(Task.due_at.is_not(None), Task.due_at < now))
+
+
+def inbox(
+    session: Session,
+    viewer: Viewer,
+    now: datetime,
+    *,
+    overdue: bool | None = None,
+    role: str | None = None,
+    case_id: str | None = None,
+) -> Sequence[Task]:
+    """The caller's open tasks on visible cases: their role's (and unit's) or escalated to their
+    role; overdue first, then by due time."""
+    own = and_(Task.role == viewer.role, or_(Task.org.is_(None), Task.org == viewer.org))
+    query = (
+        select(Task)
+        .join(Case, Case.id == Task.case_id)
+        .where(Task.status == "open", visible_cases(viewer), or_(own, Task.escalated_to == viewer.role))
+    )
+    if overdue is not None:
+        query = query.where(is_overdue(now) if overdue else ~is_overdue(now))
+    if role is not None:
+        query = query.where(Task.role == role)
+    if case_id is not None:
+        query = query.where(Task.case_id == case_id)
+    first_overdue = case((is_overdue(now), 0), else_=1)
+    return session.scalars(query.order_by(first_overdue, Task.due_at.is_(None), Task.due_at, Task.id)).all()
+
+
+def visible_orders(session: Session, viewer: Viewer, status: str | None = None) -> Sequence[Order]:
+    """ORD-7: a provider executes new orders in date order, oldest first."""
+    query = (
+        select(Order).join(Case, Case.id == Order.case_id).where(visible_cases(viewer), _own_orders(viewer))
+    )
+    if status is not None:
+        query = query.where(Order.status == status)
+    return session.scalars(query.order_by(Order.sent_at, Order.id)).all()
+
+
+def mailbox_messages(session: Session, viewer: Viewer, mailbox: str, limit: int = 200) -> Sequence[Message]:
+    """A function mailbox's messages about cases the caller may see, newest first."""
+    query = (
+        select(Message)
+        .join(Case, Case.id == Message.case_id)
+        .where(Message.mailbox == mailbox, visible_cases(viewer))
+        .order_by(Message.sent_at.desc(), Message.id)
+        .limit(limit)
+    )
+    return session.scalars(query).all()
+
+
+def get_message(session: Session, key: str) -> Message | None:
+    return session.get(Message, key)
+
+
+def add_message(session: Session, row: Message) -> None:
+    session.add(row)
+
+
+def billing_notices(session: Session, viewer: Viewer) -> Sequence[BillingNotice]:
+    query = select(BillingNotice).join(Case, Case.id == BillingNotice.case_id).where(visible_cases(viewer))
+    return session.scalars(query.order_by(BillingNotice.registered_at.desc(), BillingNotice.id)).all()

@@ -1,0 +1,437 @@
+"""The urgent change of needs in an ongoing case (UC-1..UC-4, COM-1, COM-2, COM-6, COM-7).
+
+The provider (or the deputy manager in on-call time, UC-3) has inserted extra support for a person
+with ongoing home care, from ``started_at``. A lasting change (UC-1) is notified to the case worker
+by the end of the next working day; a short change (UC-2) is notified only if the need remains on
+day 4: the notification step opens at 00:00 of day 4, and a need that ends earlier closes the
+process with no decision and no payment for the extra. The case worker responds within 5 working
+days (UC-4, COM-1): granted (dated from the start day or day 4), not granted, or follow-up booked.
+The provider may escalate to the senior case worker with a reason (COM-7); an overdue response
+escalates there by itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import ClassVar
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.records import DecisionRecord
+    from workflows import calendar
+    from workflows.effects import AUTHORITY_JOURNAL, PROVIDER_JOURNAL
+    from workflows.model import (
+        CASE_WORKER,
+        DEPUTY_MANAGER,
+        PROVIDER,
+        SENIOR_CASE_WORKER,
+        SYSTEM,
+        Action,
+        Actor,
+        ProcessState,
+        StartContext,
+        invalid,
+    )
+    from workflows.process import ProcessWorkflow
+    from workflows.profiles import Deadlines, Profile, provider_mailbox
+    from workflows.rules import urgent_change as rules
+    from workflows.rules.urgent_change import Kind, Outcome
+
+
+@dataclass
+class UrgentChangeInput:
+    case_id: str
+    profile: Profile
+    provider_id: str
+    reported_by: Actor
+    kind: Kind
+    started_at: datetime  # UC-3: the real moment the extra support began
+    description: str
+    person_can_contact: bool = True
+    reported_for_person_reason: str = ""  # COM-6
+    case_worker_id: str | None = None
+
+
+@dataclass
+class StartUrgentChange:
+    """The HTTP body of ``POST /processes`` with type ``urgent-change`` (besides type and case_id)."""
+
+    kind: Kind  # lasting (UC-1) or short (UC-2)
+    started_at: datetime  # when the extra support actually began; may be in the past
+    description: str  # what changed and what support was inserted
+    # COM-6: false when the person cannot or will not contact the case worker; then the reason.
+    person_can_contact: bool = True
+    reported_for_person_reason: str = ""
+
+
+@dataclass(kw_only=True)
+class NotifyCaseWorker(Action):
+    """UC-1 / UC-2: the provider tells the case worker (via the case workers' mailbox)."""
+
+    message: str = ""
+
+
+@dataclass(kw_only=True)
+class NeedEnded(Action):
+    """UC-2: the short need ended before day 4; ``occurred_at`` is when."""
+
+    note: str = ""
+
+
+@dataclass(kw_only=True)
+class Respond(Action):
+    """UC-4: the case worker's answer. ``decision_date`` is required when granted and must be the
+    proposed date (state ``details.proposed_decision_date``); ``follow_up_on`` when booked."""
+
+    outcome: Outcome
+    decision_date: date | None = None
+    services: list[str] = field(default_factory=list)
+    follow_up_on: date | None = None
+    note: str = ""
+
+
+@dataclass(kw_only=True)
+class Escalate(Action):
+    """COM-7: the responsible case worker is absent; the reason for the extra priority."""
+
+    reason: str
+
+
+@workflow.defn(name="urgent-change")
+class UrgentChangeWorkflow(ProcessWorkflow):
+    process_type = "urgent-change"
+    START_ROLES = (PROVIDER, DEPUTY_MANAGER)  # UC-3
+    START_REQUEST = StartUrgentChange
+    ACTIONS: ClassVar[dict[str, type[Action]]] = {
+        "notify_case_worker": NotifyCaseWorker,
+        "need_ended": NeedEnded,
+        "respond": Respond,
+        "escalate": Escalate,
+    }
+
+    @classmethod
+    def build_input(cls, request: StartUrgentChange, ctx: StartContext) -> UrgentChangeInput:
+        assert ctx.case is not None
+        if not ctx.profile.enables(cls.process_type):
+            raise ValueError(f"Processen {cls.process_type} används inte i {ctx.profile.display_name}.")
+        provider = ctx.case.provider_id
+        if not provider:  # like EXT-1: only persons with ongoing home care
+            raise ValueError(
+                "Personen har ingen pågående hemtjänst: använd processen new-urgent-case "
+                "(nytt brådskande ärende)."
+            )
+        if ctx.actor.role == PROVIDER and ctx.actor.org != provider:
+            raise ValueError(f"Ärendet hör till utföraren {provider}, inte {ctx.actor.org}.")
+        rules.check_start(request.started_at, ctx.now)
+        if not request.description.strip():
+            raise ValueError("Beskriv förändringen och det stöd som satts in (description).")
+        rules.check_reported_for_person(request.person_can_contact, request.reported_for_person_reason)
+        return UrgentChangeInput(
+            case_id=ctx.case_id,
+            profile=ctx.profile,
+            provider_id=provider,
+            reported_by=ctx.actor,
+            kind=request.kind,
+            started_at=request.started_at,
+            description=request.description,
+            person_can_contact=request.person_can_contact,
+            reported_for_person_reason=request.reported_for_person_reason,
+            case_worker_id=ctx.case.case_worker_id,
+        )
+
+    @workflow.init
+    def __init__(self, inp: UrgentChangeInput) -> None:
+        self._setup(inp.case_id, inp.profile, inp.case_worker_id, inp.provider_id)
+        self.inp = inp
+        self.escalation: Escalate | None = None
+        self.notified_at: datetime | None = None
+        proposed = rules.proposed_decision_date(inp.kind, inp.started_at, self._rules)
+        self.details = {
+            "kind": inp.kind,
+            "started_at": inp.started_at.isoformat(),
+            "description": inp.description,
+            "reported_by": inp.reported_by.label,
+            "person_can_contact": inp.person_can_contact,
+            "reported_for_person_reason": inp.reported_for_person_reason,
+            # "the form proposes the date": the decision date a grant must carry (UC-1 / UC-2).
+            "proposed_decision_date": proposed.isoformat(),
+        }
+        if inp.kind == rules.SHORT:
+            self.details["day_four"] = rules.day_four(inp.started_at, self._rules).isoformat()
+
+    @workflow.run
+    async def run(self, inp: UrgentChangeInput) -> ProcessState:
+        await self._report()
+        notify_opens: datetime | None = None
+        if inp.kind == rules.LASTING:
+            await self._open_notify()
+        else:
+            notify_opens = rules.notify_opens_at(inp.started_at, self._rules)
+            await self.steps.open(
+                "need_ended",
+                role=PROVIDER,
+                org=inp.provider_id,
+                title="Meddela om behovet upphört inom tre dagar",
+            )
+        while True:
+            step = await self.steps.next(until=notify_opens)
+            if step is None:  # UC-2: 00:00 of day 4, the need remains
+                notify_opens = None
+                need_ended = self.steps.find_open("need_ended")
+                if need_ended is not None:
+                    await self.steps.cancel(need_ended, "behovet kvarstår dag 4")
+                await self._open_notify()
+                continue
+            match step.action:
+                case "need_ended":
+                    return await self._need_ended(step.result)
+                case "escalate":
+                    await self._escalated(step.result)
+                case "notify_case_worker":
+                    await self._notified(step.result)
+                case "respond":
+                    return await self._responded(step.result)
+
+    # -- updates ----------------------------------------------------------------------------
+
+    @workflow.update
+    async def notify_case_worker(self, action: NotifyCaseWorker) -> ProcessState:
+        await self.steps.complete("notify_case_worker", action)
+        return self.state()
+
+    @notify_case_worker.validator
+    def _check_notify_case_worker(self, action: NotifyCaseWorker) -> None:
+        self.steps.check("notify_case_worker", action)
+        if action.occurred_at is not None:
+            try:
+                rules.check_notified_at(action.occurred_at, self.inp.kind, self.inp.started_at, self._rules)
+            except ValueError as error:
+                raise invalid(str(error)) from error
+
+    @workflow.update
+    async def need_ended(self, action: NeedEnded) -> ProcessState:
+        await self.steps.complete("need_ended", action)
+        return self.state()
+
+    @need_ended.validator
+    def _check_need_ended(self, action: NeedEnded) -> None:
+        self.steps.check("need_ended", action)
+        try:
+            rules.check_need_ended(action.occurred_at or workflow.now(), self.inp.started_at, self._rules)
+        except ValueError as error:
+            raise invalid(str(error)) from error
+
+    @workflow.update
+    async def respond(self, action: Respond) -> ProcessState:
+        await self.steps.complete("respond", action)
+        return self.state()
+
+    @respond.validator
+    def _check_respond(self, action: Respond) -> None:
+        self.steps.check("respond", action)
+        inp = self.inp
+        if action.outcome == rules.GRANTED:
+            if action.decision_date is None:
+                proposed = rules.proposed_decision_date(inp.kind, inp.started_at, self._rules)
+                raise invalid(f"Ange beslutsdatum (decision_date): {proposed.isoformat()}.")
+            try:
+                rules.check_decision_date(action.decision_date, inp.kind, inp.started_at, self._rules)
+            except ValueError as error:
+                raise invalid(str(error)) from error
+        elif action.decision_date is not None:
+            raise invalid("Beslutsdatum anges bara när utökat stöd beviljas.")
+        if action.outcome == rules.FOLLOW_UP_BOOKED:
+            if action.follow_up_on is None:
+                raise invalid("Ange när uppföljningen är bokad (follow_up_on).")
+            assert self.notified_at is not None  # respond opens only after the notification
+            if action.follow_up_on < calendar.local_date(self.notified_at):
+                raise invalid(
+                    f"Uppföljningen {action.follow_up_on} kan inte ligga före meddelandet "
+                    f"{calendar.local_date(self.notified_at)}."
+                )
+        elif action.follow_up_on is not None:
+            raise invalid("follow_up_on anges bara när en uppföljning bokas.")
+
+    @workflow.update
+    async def escalate(self, action: Escalate) -> ProcessState:
+        await self.steps.complete("escalate", action)
+        return self.state()
+
+    @escalate.validator
+    def _check_escalate(self, action: Escalate) -> None:
+        self.steps.check("escalate", action)
+        if not action.reason.strip():  # COM-7
+            raise invalid("Ange anledningen till den extra prioriteten (reason).")
+
+    # -- reactions --------------------------------------------------------------------------
+
+    @property
+    def _rules(self) -> Deadlines:
+        return self.profile.deadlines
+
+    @property
+    def _provider_mailbox(self) -> str:
+        return provider_mailbox(self.inp.provider_id)
+
+    async def _report(self) -> None:
+        inp = self.inp
+        started = f"{calendar.local(inp.started_at):%Y-%m-%d %H:%M}"
+        await self._start("support_started", f"Process startad: {rules.KIND_LABELS[inp.kind]}.")
+        self.note(
+            inp.reported_by,
+            f"Rapporterade {rules.KIND_LABELS[inp.kind]}: utökat stöd sedan {started}. {inp.description}",
+        )
+        if inp.reported_by.role == DEPUTY_MANAGER:
+            # UC-3: support inserted in on-call time is reported to the responsible provider,
+            # which then notifies the case worker; deadlines count from started_at all the same.
+            await self.effects.message(
+                self._provider_mailbox,
+                "Utökat stöd insatt under jourtid",
+                f"{inp.reported_by.label} har satt in utökat stöd sedan {started} "
+                f"({rules.KIND_LABELS[inp.kind]}): {inp.description}. "
+                "Ansvarig hemtjänst meddelar biståndshandläggaren.",
+                inp.reported_by,
+            )
+        await self.effects.journal(
+            PROVIDER_JOURNAL,
+            f"Utökat stöd sedan {started} ({rules.KIND_LABELS[inp.kind]}): {inp.description}",
+            inp.reported_by,
+            inp.started_at,
+        )
+        self.deadlines["notify_case_worker"] = rules.notification_due(inp.kind, inp.started_at, self._rules)
+        if inp.kind == rules.SHORT:
+            self.deadlines["notify_opens"] = rules.notify_opens_at(inp.started_at, self._rules)
+        # COM-7: open throughout for the provider, used when the responsible case worker is absent.
+        await self.steps.open(
+            "escalate",
+            role=PROVIDER,
+            org=inp.provider_id,
+            title="Eskalera till förste biståndshandläggare (ansvarig handläggare frånvarande)",
+        )
+
+    async def _open_notify(self) -> None:
+        """UC-1 / UC-2: the provider notifies the case worker; lateness reaches the case workers."""
+        await self.set_stage("notify")
+        await self.steps.open(
+            "notify_case_worker",
+            role=PROVIDER,
+            org=self.inp.provider_id,
+            title="Meddela biståndshandläggaren om det utökade stödet",
+            due_at=self.deadlines["notify_case_worker"],
+            escalate_to=CASE_WORKER,
+            escalation_mailbox=self.profile.mailboxes.case_workers,
+        )
+
+    async def _need_ended(self, action: NeedEnded) -> ProcessState:
+        """UC-2: the need ended within three days: no decision, no payment for the extra."""
+        ended = action.occurred_at or workflow.now()
+        note = f" {action.note}" if action.note else ""
+        text = (
+            f"Behovet upphörde {calendar.local(ended):%Y-%m-%d %H:%M}, före dag 4. "
+            f"Inget beslut och ingen ersättning för det utökade stödet.{note}"
+        )
+        await self.effects.journal(PROVIDER_JOURNAL, text, action.actor, ended)
+        return await self.close("need_ended", text, action.actor)
+
+    async def _escalated(self, action: Escalate) -> None:
+        """COM-7: the senior case worker is told why; from now on they may respond."""
+        self.escalation = action
+        inp = self.inp
+        await self.effects.message(
+            self.profile.mailboxes.senior_case_worker,
+            "Eskalering: brådskande behovsförändring",
+            f"Ansvarig biståndshandläggare är frånvarande. Anledning till extra prioritet: "
+            f"{action.reason}. {rules.KIND_LABELS[inp.kind].capitalize()} sedan "
+            f"{calendar.local(inp.started_at):%Y-%m-%d %H:%M}: {inp.description}",
+            action.actor,
+        )
+        self.details["escalated"] = {"reason": action.reason, "by": action.actor.label}
+        respond = self.steps.find_open("respond")
+        if respond is not None:
+            await self.steps.escalate_now(respond, SENIOR_CASE_WORKER, action.actor, action.reason)
+
+    async def _notified(self, action: NotifyCaseWorker) -> None:
+        """The message to the case workers' mailbox (COM-2, one case); the response is due (COM-1)."""
+        inp = self.inp
+        self.notified_at = action.occurred_at or workflow.now()
+        self.details["notified_at"] = self.notified_at.isoformat()
+        reason = (
+            f"\nBrukaren kontaktar inte själv handläggaren: {inp.reported_for_person_reason}"  # COM-6
+            if not inp.person_can_contact
+            else ""
+        )
+        message = f"\n{action.message}" if action.message else ""
+        body = (
+            f"{rules.KIND_LABELS[inp.kind].capitalize()}: utökat stöd sedan "
+            f"{calendar.local(inp.started_at):%Y-%m-%d %H:%M}. {inp.description}{message}{reason}\n"
+            f"Beslut vid beviljande dateras från {self.details['proposed_decision_date']}."
+        )
+        subject = "Brådskande behovsförändring"
+        await self.effects.message(self.profile.mailboxes.case_workers, subject, body, action.actor)
+        if self.escalation is not None:
+            await self.effects.message(self.profile.mailboxes.senior_case_worker, subject, body, action.actor)
+        await self.effects.journal(
+            PROVIDER_JOURNAL,
+            "Biståndshandläggaren meddelad om det utökade stödet.",
+            action.actor,
+            self.notified_at,
+        )
+        await self.set_stage("notified")
+        due = rules.respond_due(self.notified_at, self._rules)  # UC-4 / COM-1
+        self.deadlines["respond"] = due
+        step = await self.steps.open(
+            "respond",
+            role=CASE_WORKER,
+            title="Återkoppla på den brådskande behovsförändringen",
+            due_at=due,
+            escalate_to=SENIOR_CASE_WORKER,  # COM-7: overdue case-worker steps
+            escalation_mailbox=self.profile.mailboxes.senior_case_worker,
+        )
+        if self.escalation is not None:
+            await self.steps.escalate_now(step, SENIOR_CASE_WORKER, SYSTEM, self.escalation.reason)
+
+    async def _responded(self, action: Respond) -> ProcessState:
+        at = action.occurred_at or workflow.now()
+        note = f" {action.note}" if action.note else ""
+        label = rules.OUTCOME_LABELS[action.outcome]
+        if action.outcome == rules.GRANTED:
+            assert action.decision_date is not None
+            return await self._granted(action, action.decision_date, at, note)
+        if action.outcome == rules.FOLLOW_UP_BOOKED:
+            assert action.follow_up_on is not None
+            # Recorded here; the follow-up process takes over once it exists.
+            self.details["follow_up_on"] = action.follow_up_on.isoformat()
+            text = f"Återkoppling: {label} {action.follow_up_on.isoformat()}.{note}"
+        else:
+            text = f"Återkoppling: {label}. Ingen ersättning för det utökade stödet utöver beslutet.{note}"
+        await self.effects.journal(AUTHORITY_JOURNAL, text, action.actor, at)
+        await self.effects.message(
+            self._provider_mailbox, "Återkoppling: brådskande behovsförändring", text, action.actor
+        )
+        return await self.close(action.outcome, text, action.actor)
+
+    async def _granted(self, action: Respond, decision_date: date, at: datetime, note: str) -> ProcessState:
+        """UC-1 / UC-2: the decision is dated from the start day (lasting) or day 4 (short)."""
+        decision_id = f"{self.ref.process_id}/decision"
+        await self.effects.record_decision(
+            DecisionRecord(
+                decision_id=decision_id,
+                case_id=self.ref.case_id,
+                kind="care",
+                services=list(action.services),
+                start_date=decision_date,
+                process_id=self.ref.process_id,
+            )
+        )
+        self.details["decision_id"] = decision_id
+        self.details["decision_date"] = decision_date.isoformat()
+        services = f" ({', '.join(action.services)})" if action.services else ""
+        text = f"Utökat stöd beviljat{services}, beslutet dateras från {decision_date.isoformat()}.{note}"
+        await self.effects.journal(AUTHORITY_JOURNAL, text, action.actor, at)
+        await self.effects.message(self._provider_mailbox, "Beslut: utökat stöd beviljat", text, action.actor)
+        # CAL-7: a decision concerning month M registered after the 4th of M+1 goes to billing.
+        if await self.effects.billing_notice_if_late(decision_date, "Beslut om utökat stöd"):
+            self.deviation("Beslutet registrerades efter den 4:e följande månad.")
+        return await self.close(rules.GRANTED, text, action.actor)
