@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import os
 import sys
-import uuid
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from readmodel.database import make_engine, make_session_factory
-from runtime.settings import Settings
-from runtime.temporal import data_converter, register_search_attributes, test_server_path
-from runtime.worker import build_worker
+from tests.support import time_skipping_server, worker_for
+from tests.test_api_support import api_client
 
 
 @pytest.fixture(scope="session")
@@ -28,15 +27,8 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
 
     Keep workers nested inside it (``async with Worker(...)`` in the test) so they stop first.
     """
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server_path(),
-        data_converter=data_converter,
-    )
-    try:
-        await register_search_attributes(environment.client, "default")
+    async with time_skipping_server() as environment:
         yield environment
-    finally:
-        await environment.shutdown()
 
 
 @pytest.fixture
@@ -45,7 +37,7 @@ async def worker(env: WorkflowEnvironment, sessions: sessionmaker[Session]) -> A
 
     Start workflows on ``worker.task_queue``.
     """
-    async with build_worker(env.client, Settings(), sessions, task_queue=f"test-{uuid.uuid4()}") as running:
+    async with worker_for(env, sessions) as running:
         yield running
 
 
@@ -57,6 +49,43 @@ def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
         yield make_session_factory(engine)
     finally:
         engine.dispose()
+
+
+# -- API tests with a clock of their own: module scope, so each module gets its own instances ------
+
+
+@pytest.fixture(scope="module")
+async def api_env() -> AsyncIterator[WorkflowEnvironment]:
+    """This module's own time-skipping server (its clock is not moved by other modules)."""
+    async with time_skipping_server() as environment:
+        yield environment
+
+
+@pytest.fixture(scope="module")
+def api_sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
+    """This module's own SQLite read model."""
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('api') / 'readmodel.db'}")
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def api_worker(
+    api_env: WorkflowEnvironment, api_sessions: sessionmaker[Session]
+) -> AsyncIterator[Worker]:
+    async with worker_for(api_env, api_sessions) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def api_http(
+    api_env: WorkflowEnvironment, api_sessions: sessionmaker[Session], api_worker: Worker
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on this module's server, called in the test's own event loop."""
+    async with api_client(api_env.client, api_sessions, api_worker.task_queue) as http:
+        yield http
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

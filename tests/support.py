@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime, time
 from typing import Any
 
@@ -11,6 +14,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from readmodel import models
+from runtime.settings import Settings
+from runtime.temporal import data_converter, register_search_attributes, test_server_path
+from runtime.worker import build_worker
 from workflows.calendar import STOCKHOLM
 from workflows.model import Actor, ProcessState
 from workflows.process import ProcessWorkflow
@@ -84,3 +90,25 @@ async def start(
     )
     state = await handle.execute_update("ready", result_type=ProcessState)
     return handle, state
+
+
+@asynccontextmanager
+async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping test server with a clock of its own and the search attributes registered.
+
+    The bundled binary is used (no download). A module whose tests walk the calendar to fixed
+    dates takes one of its own, so that other modules moving their clocks cannot overtake it.
+    """
+    environment = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=test_server_path(), data_converter=data_converter
+    )
+    try:
+        await register_search_attributes(environment.client, "default")
+        yield environment
+    finally:
+        await environment.shutdown()
+
+
+def worker_for(env: WorkflowEnvironment, sessions: Any) -> Worker:
+    """Every process and activity on a fresh task queue of ``env``, writing to ``sessions``."""
+    return build_worker(env.client, Settings(), sessions, task_queue=f"test-{uuid.uuid4()}")

@@ -10,22 +10,13 @@ moves it forward itself; the tests run in file order and share one process.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from api.main import create_app
-from readmodel.database import make_engine, make_session_factory
-from runtime.settings import Settings
-from runtime.temporal import data_converter, register_search_attributes, test_server_path
-from runtime.worker import build_worker
 from tests.support import advance_to, sthlm
 from workflows import calendar
 
@@ -45,49 +36,13 @@ _shared: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
-async def api_env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server_path(),
-        data_converter=data_converter,
-    )
-    try:
-        await register_search_attributes(environment.client, "default")
-        yield environment
-    finally:
-        await environment.shutdown()
-
-
-@pytest.fixture(scope="module")
-def api_sessions(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    path: Path = tmp_path_factory.mktemp("extra-visits-api") / "readmodel.db"
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        yield make_session_factory(engine)
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(scope="module")
-async def api_worker(
-    api_env: WorkflowEnvironment, api_sessions: sessionmaker[Session]
-) -> AsyncIterator[Worker]:
-    queue = f"test-ev-api-{uuid.uuid4()}"
-    async with build_worker(api_env.client, Settings(), api_sessions, task_queue=queue) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-async def http(
-    api_env: WorkflowEnvironment, api_sessions: sessionmaker[Session], api_worker: Worker
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(task_queue=api_worker.task_queue), client=api_env.client, sessions=api_sessions)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        for who, identity in USERS.items():
-            answer = await client.post("/auth/dev-login", json=identity)
-            assert answer.status_code == 200, answer.text
-            _shared[f"token:{who}"] = answer.json()["token"]
-        yield client
+async def http(api_http: httpx.AsyncClient) -> httpx.AsyncClient:
+    """This module's app (conftest's ``api_http``) with every user of USERS logged in."""
+    for who, identity in USERS.items():
+        answer = await api_http.post("/auth/dev-login", json=identity)
+        assert answer.status_code == 200, answer.text
+        _shared[f"token:{who}"] = answer.json()["token"]
+    return api_http
 
 
 def _as(who: str, key: str | None = None) -> dict[str, str]:

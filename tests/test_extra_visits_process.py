@@ -24,9 +24,8 @@ from temporalio.worker import Replayer, Worker
 
 from readmodel import models
 from readmodel.database import make_engine, make_session_factory
-from runtime.settings import Settings
-from runtime.temporal import data_converter, register_search_attributes, test_server_path
-from runtime.worker import build_worker, workflow_runner
+from runtime.temporal import data_converter
+from runtime.worker import workflow_runner
 from tests.support import (
     CASE_WORKER,
     OTHER_PROVIDER,
@@ -38,6 +37,8 @@ from tests.support import (
     profile,
     start,
     sthlm,
+    time_skipping_server,
+    worker_for,
 )
 from workflows import calendar
 from workflows.extra_visits import (
@@ -58,15 +59,8 @@ ORDER_ID = f"case-{CASE}/order/x-1-v1"
 @pytest.fixture(scope="module")
 async def ev_env() -> AsyncIterator[WorkflowEnvironment]:
     """This module's own time-skipping server (same settings as the shared ``env``)."""
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server_path(),
-        data_converter=data_converter,
-    )
-    try:
-        await register_search_attributes(environment.client, "default")
+    async with time_skipping_server() as environment:
         yield environment
-    finally:
-        await environment.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +79,7 @@ def ev_sessions(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="module")
 async def ev_worker(ev_env: WorkflowEnvironment, ev_sessions: sessionmaker[Session]) -> AsyncIterator[Worker]:
-    async with build_worker(
-        ev_env.client, Settings(), ev_sessions, task_queue=f"test-ev-{uuid.uuid4()}"
-    ) as running:
+    async with worker_for(ev_env, ev_sessions) as running:
         yield running
 
 

@@ -25,9 +25,6 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from readmodel import models
-from runtime.settings import Settings
-from runtime.temporal import data_converter, register_search_attributes, test_server_path
-from runtime.worker import build_worker
 from tests.support import (
     CASE_WORKER,
     ON_CALL,
@@ -38,6 +35,8 @@ from tests.support import (
     profile,
     start,
     sthlm,
+    time_skipping_server,
+    worker_for,
 )
 from workflows.model import Action, Actor, ProcessState, StartContext
 from workflows.new_urgent_case import (
@@ -58,22 +57,13 @@ CASE_WORKERS_MAILBOX = "case-workers"
 
 @pytest.fixture(scope="module")
 async def nuc_env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server_path(),
-        data_converter=data_converter,
-    )
-    try:
-        await register_search_attributes(environment.client, "default")
+    async with time_skipping_server() as environment:
         yield environment
-    finally:
-        await environment.shutdown()
 
 
 @pytest.fixture
 async def nuc_worker(nuc_env: WorkflowEnvironment, sessions: sessionmaker[Session]) -> AsyncIterator[Worker]:
-    async with build_worker(
-        nuc_env.client, Settings(), sessions, task_queue=f"test-{uuid.uuid4()}"
-    ) as running:
+    async with worker_for(nuc_env, sessions) as running:
         yield running
 
 

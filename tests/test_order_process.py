@@ -27,9 +27,6 @@ from temporalio.worker import Worker
 from temporalio.workflow import UpdateMethodMultiParam
 
 from readmodel import models
-from runtime.settings import Settings
-from runtime.temporal import data_converter, register_search_attributes, test_server_path
-from runtime.worker import build_worker
 from tests.support import (
     CASE_WORKER,
     OTHER_PROVIDER,
@@ -41,6 +38,8 @@ from tests.support import (
     profile,
     start,
     sthlm,
+    time_skipping_server,
+    worker_for,
 )
 from workflows.model import Action, OpenTask, ProcessState
 from workflows.order import (
@@ -69,15 +68,8 @@ ONE_SECOND = timedelta(seconds=1)
 @pytest.fixture(scope="module")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     """This module's own time-skipping server (same setup as conftest's session ``env``)."""
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server_path(),
-        data_converter=data_converter,
-    )
-    try:
-        await register_search_attributes(environment.client, "default")
+    async with time_skipping_server() as environment:
         yield environment
-    finally:
-        await environment.shutdown()
 
 
 @pytest.fixture
@@ -89,7 +81,7 @@ async def worker(env: WorkflowEnvironment, sessions: sessionmaker[Session]) -> A
     every later test. (Do not await ``handle.result()`` in this module either: it lets the server
     skip time to its next timer, which may be a terminated workflow's 10-year run timeout.)
     """
-    async with build_worker(env.client, Settings(), sessions, task_queue=f"test-{uuid.uuid4()}") as running:
+    async with worker_for(env, sessions) as running:
         yield running
         while _STARTED:
             handle = _STARTED.pop()

@@ -26,9 +26,6 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from readmodel import models
-from runtime.settings import Settings
-from runtime.temporal import data_converter, register_search_attributes, test_server_path
-from runtime.worker import build_worker
 from tests.support import (
     CASE_WORKER,
     DEPUTY,
@@ -41,6 +38,8 @@ from tests.support import (
     profile,
     start,
     sthlm,
+    time_skipping_server,
+    worker_for,
 )
 from workflows.model import Action, CaseInfo, ProcessState, StartContext
 from workflows.rules import urgent_change as rules
@@ -62,22 +61,13 @@ PROVIDER_MAILBOX = "provider-hemtjanst-nord"
 
 @pytest.fixture(scope="module")
 async def uc_env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server_path(),
-        data_converter=data_converter,
-    )
-    try:
-        await register_search_attributes(environment.client, "default")
+    async with time_skipping_server() as environment:
         yield environment
-    finally:
-        await environment.shutdown()
 
 
 @pytest.fixture
 async def uc_worker(uc_env: WorkflowEnvironment, sessions: sessionmaker[Session]) -> AsyncIterator[Worker]:
-    async with build_worker(
-        uc_env.client, Settings(), sessions, task_queue=f"test-{uuid.uuid4()}"
-    ) as running:
+    async with worker_for(uc_env, sessions) as running:
         yield running
         await close_all(uc_env)
 
