@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         forbidden,
         invalid,
         not_open,
+        rule_check,
     )
     from workflows.order import OrderInput, OrderWorkflow
     from workflows.process import ProcessWorkflow
@@ -226,7 +227,7 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
         self.steps.check("register_visit", action)
         if action.note_type != rules.NOTE_TYPE:
             raise invalid(f"Anteckningen ska vara av typen [{rules.NOTE_TYPE}].")
-        try:
+        with rule_check():
             rules.check_visit(
                 month=self.inp.month,
                 visit_date=action.visit_date,
@@ -236,8 +237,6 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
                 reason=action.reason,
                 now=now,
             )
-        except ValueError as error:
-            raise invalid(str(error)) from error
 
     @workflow.update
     async def review(self, action: Review) -> ProcessState:

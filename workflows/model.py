@@ -6,6 +6,8 @@ it refers to, so histories say who did what and deadlines count from the real ev
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -58,6 +60,15 @@ def forbidden(message: str) -> ApplicationError:
 
 def invalid(message: str) -> ApplicationError:
     return ApplicationError(message, type=INVALID, non_retryable=True)
+
+
+@contextmanager
+def rule_check() -> Iterator[None]:
+    """In a validator: a pure rule's ValueError (its Swedish reason) rejects the action (422)."""
+    try:
+        yield
+    except ValueError as error:
+        raise invalid(str(error)) from error
 
 
 @dataclass

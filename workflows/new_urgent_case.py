@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         ProcessState,
         StartContext,
         invalid,
+        rule_check,
     )
     from workflows.order import OrderInput, OrderWorkflow
     from workflows.process import ProcessWorkflow
@@ -259,10 +260,8 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
         decision_date = self._decision_date_of(action)
         if decision_date is None:
             raise invalid("Ange beslutsdatum: den dag hjälpen påbörjades.")
-        try:
+        with rule_check():
             rules.check_decision_date(decision_date, self.help_started_at, workflow.now())  # NEW-4
-        except ValueError as error:
-            raise invalid(str(error)) from error
 
     @workflow.update
     async def send_order(self, action: SendOrder) -> ProcessState:
@@ -274,10 +273,8 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
         self.steps.check("send_order", action)
         if not action.items:
             raise invalid("En beställning måste innehålla minst en insats.")
-        try:
+        with rule_check():
             rules.check_order_start(action.start_date, self.decision_date, self.help_started_at)
-        except ValueError as error:
-            raise invalid(str(error)) from error
 
     # Named ``close`` for the API; the method name keeps the base class's ``close()``.
     @workflow.update(name="close")

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         ProcessState,
         StartContext,
         invalid,
+        rule_check,
     )
     from workflows.process import ProcessWorkflow
     from workflows.profiles import OrderRules, Profile, provider_mailbox
@@ -220,10 +221,8 @@ class OrderWorkflow(ProcessWorkflow):
     @register_execution.validator
     def _check_register_execution(self, action: RegisterExecution) -> None:
         self.steps.check("register_execution", action)
-        try:
+        with rule_check():
             rules.check_execution_date(action.execution_date, self.sent_at, workflow.now())
-        except ValueError as error:
-            raise invalid(str(error)) from error
 
     @workflow.update
     async def report_not_executable(self, action: ReportNotExecutable) -> ProcessState:
@@ -254,10 +253,8 @@ class OrderWorkflow(ProcessWorkflow):
     def _check_care_plan_done(self, action: CarePlanDone) -> None:
         self.steps.check("care_plan_done", action)
         assert self.execution_date is not None  # the step opens only after execution
-        try:
+        with rule_check():
             rules.check_care_plan_date(action.done_on, self.execution_date, workflow.now())
-        except ValueError as error:
-            raise invalid(str(error)) from error
 
     # -- reactions --------------------------------------------------------------------------
 

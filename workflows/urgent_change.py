@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         ProcessState,
         StartContext,
         invalid,
+        rule_check,
     )
     from workflows.process import ProcessWorkflow
     from workflows.profiles import Deadlines, Profile, provider_mailbox
@@ -205,10 +206,8 @@ class UrgentChangeWorkflow(ProcessWorkflow):
     def _check_notify_case_worker(self, action: NotifyCaseWorker) -> None:
         self.steps.check("notify_case_worker", action)
         if action.occurred_at is not None:
-            try:
+            with rule_check():
                 rules.check_notified_at(action.occurred_at, self.inp.kind, self.inp.started_at, self._rules)
-            except ValueError as error:
-                raise invalid(str(error)) from error
 
     @workflow.update
     async def need_ended(self, action: NeedEnded) -> ProcessState:
@@ -218,10 +217,8 @@ class UrgentChangeWorkflow(ProcessWorkflow):
     @need_ended.validator
     def _check_need_ended(self, action: NeedEnded) -> None:
         self.steps.check("need_ended", action)
-        try:
+        with rule_check():
             rules.check_need_ended(action.occurred_at or workflow.now(), self.inp.started_at, self._rules)
-        except ValueError as error:
-            raise invalid(str(error)) from error
 
     @workflow.update
     async def respond(self, action: Respond) -> ProcessState:
@@ -236,10 +233,8 @@ class UrgentChangeWorkflow(ProcessWorkflow):
             if action.decision_date is None:
                 proposed = rules.proposed_decision_date(inp.kind, inp.started_at, self._rules)
                 raise invalid(f"Ange beslutsdatum (decision_date): {proposed.isoformat()}.")
-            try:
+            with rule_check():
                 rules.check_decision_date(action.decision_date, inp.kind, inp.started_at, self._rules)
-            except ValueError as error:
-                raise invalid(str(error)) from error
         elif action.decision_date is not None:
             raise invalid("Beslutsdatum anges bara när utökat stöd beviljas.")
         if action.outcome == rules.FOLLOW_UP_BOOKED:
