@@ -15,9 +15,8 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from api import errors, openapi
+from api import errors, openapi, ui
 from api.routes import auth, billing, cases, mailboxes, orders, processes, tasks
-from api.ui import views as ui
 from readmodel.database import make_engine, make_session_factory
 from runtime.settings import Settings, get_settings
 from runtime.temporal import connect

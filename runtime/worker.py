@@ -16,6 +16,8 @@ from runtime.settings import Settings
 # holidays (through dateutil) calls time.localtime at import and zoneinfo reads files, both of
 # which the sandbox refuses (DESIGN.md, Temporal facts); the calendar and the profiles are pure
 # and deterministic but build on them; sqlalchemy and pydantic are large and side-effect free.
+# The process inputs and rules are pure; configured here so that pydantic, resolving a passed-through
+# dataclass's annotations, finds their modules in the sandbox's sys.modules (e.g. ServiceItem's ItemKind).
 PASSTHROUGH_MODULES = (
     "holidays",
     "dateutil",
@@ -25,6 +27,8 @@ PASSTHROUGH_MODULES = (
     "pydantic_core",
     "workflows.calendar",
     "workflows.profiles",
+    "workflows.io",
+    "workflows.rules",
 )
 
 # Read-model activities are synchronous (SQLAlchemy sessions) and run in this many threads.

@@ -41,14 +41,8 @@ from tests.support import (
     worker_for,
 )
 from workflows import calendar
-from workflows.extra_visits import (
-    AnswerQuestion,
-    ExtraVisitsInput,
-    ExtraVisitsWorkflow,
-    RegisterVisit,
-    Review,
-    VisitDecision,
-)
+from workflows.extra_visits import ExtraVisitsWorkflow
+from workflows.io.extra_visits import AnswerQuestion, ExtraVisitsInput, RegisterVisit, Review, VisitDecision
 from workflows.model import FORBIDDEN, INVALID, NOT_OPEN, ProcessState
 
 CASE = "ev-1"

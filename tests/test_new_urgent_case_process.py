@@ -38,17 +38,17 @@ from tests.support import (
     time_skipping_server,
     worker_for,
 )
-from workflows.model import Action, Actor, ProcessState, StartContext
-from workflows.new_urgent_case import (
+from workflows.io.new_urgent_case import (
     CloseCase,
     Decide,
     NewUrgentCaseInput,
-    NewUrgentCaseWorkflow,
     PhoneProvider,
     SendOrder,
     StartNewUrgentCase,
     TakeOver,
 )
+from workflows.model import Action, Actor, ProcessState, StartContext
+from workflows.new_urgent_case import NewUrgentCaseWorkflow
 from workflows.rules.order import ServiceItem
 
 SENIOR_MAILBOX = "senior-case-worker"

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.support import end_of, profile, sthlm
+from workflows.io.new_urgent_case import StartNewUrgentCase
 from workflows.model import Actor, StartContext
-from workflows.new_urgent_case import NewUrgentCaseWorkflow, StartNewUrgentCase
+from workflows.new_urgent_case import NewUrgentCaseWorkflow
 from workflows.rules.new_urgent_case import (
     OFFICE_HOURS,
     ON_CALL,

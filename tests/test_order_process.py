@@ -41,17 +41,17 @@ from tests.support import (
     time_skipping_server,
     worker_for,
 )
-from workflows.model import Action, OpenTask, ProcessState
-from workflows.order import (
+from workflows.io.order import (
     CarePlanDone,
     ConfirmOrder,
     OrderInput,
-    OrderWorkflow,
     PhoneConfirmation,
     RegisterExecution,
     ReportNotExecutable,
     ReviewNotExecuted,
 )
+from workflows.model import Action, OpenTask, ProcessState
+from workflows.order import OrderWorkflow
 from workflows.rules.order import ServiceItem
 
 Handle = WorkflowHandle[Any, ProcessState]

@@ -39,16 +39,16 @@ from readmodel.database import make_engine, make_session_factory
 from runtime import temporal, worker
 from runtime.settings import Settings
 from tests.support import CASE_WORKER, PROVIDER, add_case, end_of, profile, start, sthlm
-from workflows.model import ProcessState
-from workflows.order import (
+from workflows.io.order import (
     CarePlanDone,
     ConfirmOrder,
     OrderInput,
-    OrderWorkflow,
     PhoneConfirmation,
     RegisterExecution,
     ReviewNotExecuted,
 )
+from workflows.model import ProcessState
+from workflows.order import OrderWorkflow
 from workflows.registry import WORKFLOWS
 from workflows.rules.order import ServiceItem
 

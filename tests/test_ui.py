@@ -21,8 +21,8 @@ from temporalio.worker import Worker
 from api.ui import forms
 from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER
 from tests.test_api_support import api_client, login, new_case, start_order
+from workflows.io.order import RegisterExecution, StartOrder
 from workflows.model import Actor
-from workflows.order import RegisterExecution, StartOrder
 
 CONFIRM_TITLE = "Bekräfta mottagen beställning"
 # ORD-1: an order sent Friday 2026-11-20 10:00 is confirmed by Monday 2026-11-23 10:00 (CAL-5).

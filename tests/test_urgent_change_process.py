@@ -41,18 +41,18 @@ from tests.support import (
     time_skipping_server,
     worker_for,
 )
-from workflows.model import Action, CaseInfo, ProcessState, StartContext
-from workflows.rules import urgent_change as rules
-from workflows.rules.urgent_change import Kind
-from workflows.urgent_change import (
+from workflows.io.urgent_change import (
     Escalate,
     NeedEnded,
     NotifyCaseWorker,
     Respond,
     StartUrgentChange,
     UrgentChangeInput,
-    UrgentChangeWorkflow,
 )
+from workflows.model import Action, CaseInfo, ProcessState, StartContext
+from workflows.rules import urgent_change as rules
+from workflows.rules.urgent_change import Kind
+from workflows.urgent_change import UrgentChangeWorkflow
 
 CASE_WORKERS_MAILBOX = "case-workers"
 SENIOR_MAILBOX = "senior-case-worker"

@@ -11,19 +11,24 @@ process ends once registration has closed and no visit waits for a review or an 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from workflows import calendar
     from workflows.effects import AUTHORITY_JOURNAL, PROVIDER_JOURNAL
+    from workflows.io.extra_visits import (
+        AnswerQuestion,
+        ExtraVisitsInput,
+        RegisterVisit,
+        Review,
+        StartExtraVisits,
+        VisitDecision,
+    )
+    from workflows.io.order import OrderInput
     from workflows.model import (
-        CASE_WORKER,
         PROVIDER,
-        SENIOR_CASE_WORKER,
         SYSTEM,
         Action,
         Actor,
@@ -34,110 +39,11 @@ with workflow.unsafe.imports_passed_through():
         not_open,
         rule_check,
     )
-    from workflows.order import OrderInput, OrderWorkflow
+    from workflows.order import OrderWorkflow
     from workflows.process import ProcessWorkflow
-    from workflows.profiles import Profile, provider_mailbox
+    from workflows.profiles import provider_mailbox
     from workflows.rules import extra_visits as rules
-    from workflows.rules.order import ItemKind, ServiceItem
-
-
-@dataclass
-class ExtraVisitsInput:
-    case_id: str
-    profile: Profile
-    provider_id: str
-    month: str  # "YYYY-MM"
-    started_by: Actor
-    case_worker_id: str | None = None
-
-
-@dataclass
-class StartExtraVisits:
-    """The HTTP body of ``POST /processes`` with type ``extra-visits`` (besides type and case_id)."""
-
-    month: str  # "YYYY-MM", e.g. "2026-11"
-
-
-@dataclass(kw_only=True)
-class RegisterVisit(Action):
-    """UC-5: one extra visit, or extra services on an ordinary visit, with the reason."""
-
-    visit_date: date
-    kind: rules.VisitKind
-    services: list[str]
-    reason: str  # the note of type "Extra insatser"
-    minutes: int | None = None  # required for extra_on_ordinary
-    note_type: str = rules.NOTE_TYPE
-
-
-@dataclass
-class VisitDecision:
-    """The case worker's decision on one pending visit."""
-
-    visit_id: str
-    decision: rules.ReviewDecision
-    question: str = ""  # required for "question"
-    lasting_need: bool = False  # only with "approve": the need lasts, a new order follows
-    item_kind: ItemKind = "service"  # the kind of the order's items for a lasting need
-    note: str = ""
-
-
-@dataclass(kw_only=True)
-class Review(Action):
-    """UC-5: the weekly review of the extra visits pending review."""
-
-    decisions: list[VisitDecision] = field(default_factory=list)
-    note: str = ""
-
-
-@dataclass(kw_only=True)
-class AnswerQuestion(Action):
-    """UC-5: the provider's answer to a questioned extra visit."""
-
-    visit_id: str
-    answer: str
-
-
-@dataclass
-class Visit:
-    visit_id: str
-    visit_date: date
-    kind: rules.VisitKind
-    services: list[str]
-    minutes: int | None
-    reason: str
-    registered_at: datetime
-    registered_by: str
-    status: str = rules.REGISTERED
-    question: str | None = None
-    questioned_at: datetime | None = None
-    answer_due: datetime | None = None
-    answer: str | None = None
-    decided_by: str | None = None
-    decided_at: datetime | None = None
-    lasting_need: bool = False
-    order_id: str | None = None
-
-    def view(self) -> dict[str, Any]:
-        return {
-            "visit_id": self.visit_id,
-            "visit_date": self.visit_date.isoformat(),
-            "kind": self.kind,
-            "services": list(self.services),
-            "minutes": self.minutes,
-            "note_type": rules.NOTE_TYPE,
-            "reason": self.reason,
-            "registered_at": self.registered_at.isoformat(),
-            "registered_by": self.registered_by,
-            "status": self.status,
-            "question": self.question,
-            "answer_due": self.answer_due.isoformat() if self.answer_due else None,
-            "answer": self.answer,
-            "decided_by": self.decided_by,
-            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
-            "lasting_need": self.lasting_need,
-            "order_id": self.order_id,
-        }
+    from workflows.rules.order import ServiceItem
 
 
 @workflow.defn(name="extra-visits")
@@ -173,7 +79,7 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
     def __init__(self, inp: ExtraVisitsInput) -> None:
         self._setup(inp.case_id, inp.profile, inp.case_worker_id, inp.provider_id)
         self.inp = inp
-        self.visits: list[Visit] = []
+        self.visits: list[rules.Visit] = []
         self.registration_open = True
         self.closes_at = rules.registration_closes_at(inp.month)
         self.deadlines["register_visit"] = self.closes_at
@@ -214,8 +120,7 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
 
     @workflow.update
     async def register_visit(self, action: RegisterVisit) -> ProcessState:
-        await self.steps.complete("register_visit", action)
-        return self.state()
+        return await self.complete_step("register_visit", action)
 
     @register_visit.validator
     def _check_register_visit(self, action: RegisterVisit) -> None:
@@ -240,54 +145,29 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
 
     @workflow.update
     async def review(self, action: Review) -> ProcessState:
-        await self.steps.complete("review", action)
-        return self.state()
+        return await self.complete_step("review", action)
 
     @review.validator
     def _check_review(self, action: Review) -> None:
         self.steps.check("review", action)
-        seen: set[str] = set()
-        for decision in action.decisions:
-            visit = self._visit(decision.visit_id)
-            if visit is None:
-                raise invalid(f"Det finns inget extra besök {decision.visit_id}.")
-            if decision.visit_id in seen:
-                raise invalid(f"Besöket {decision.visit_id} förekommer flera gånger i granskningen.")
-            seen.add(decision.visit_id)
-            if visit.status not in rules.PENDING_REVIEW:
-                raise invalid(
-                    f"Besöket {visit.visit_id} väntar inte på granskning "
-                    f"(status: {rules.STATUS_LABELS[visit.status]})."
-                )
-            if decision.decision == "question" and not decision.question.strip():
-                raise invalid(f"Skriv frågan till utföraren om besöket {visit.visit_id}.")
-            if decision.lasting_need and decision.decision != "approve":
-                raise invalid("Ett varaktigt behov kan bara anges när den extra insatsen godkänns.")
+        with rule_check():
+            rules.check_review(action.decisions, self.visits)
 
     @workflow.update
     async def answer_question(self, action: AnswerQuestion) -> ProcessState:
-        await self.steps.complete("answer_question", action)
-        return self.state()
+        return await self.complete_step("answer_question", action)
 
     @answer_question.validator
     def _check_answer_question(self, action: AnswerQuestion) -> None:
         self.steps.check("answer_question", action)
         if action.actor.role != PROVIDER:  # the escalation tells the case worker; the provider answers
             raise forbidden("Frågan besvaras av utföraren.")
-        visit = self._visit(action.visit_id)
-        if visit is None:
-            raise invalid(f"Det finns inget extra besök {action.visit_id}.")
-        if visit.status != rules.QUESTIONED:
-            raise invalid(f"Besöket {visit.visit_id} har ingen obesvarad fråga.")
-        if not action.answer.strip():
-            raise invalid("Skriv ett svar på frågan.")
+        with rule_check():
+            rules.check_answer(self.visits, action.visit_id, action.answer)
 
     # -- reactions --------------------------------------------------------------------------
 
-    def _visit(self, visit_id: str) -> Visit | None:
-        return next((v for v in self.visits if v.visit_id == visit_id), None)
-
-    def _with_status(self, *statuses: str) -> list[Visit]:
+    def _with_status(self, *statuses: str) -> list[rules.Visit]:
         return [v for v in self.visits if v.status in statuses]
 
     def _unresolved(self) -> bool:
@@ -297,11 +177,8 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
         self.details["visits"] = [visit.view() for visit in self.visits]
 
     async def _open_registration(self) -> None:
-        await self.steps.open(
-            "register_visit",
-            role=PROVIDER,
-            org=self.inp.provider_id,
-            title=f"Registrera extra insatser för {rules.month_label(self.inp.month)}",
+        await self.provider_step(
+            "register_visit", f"Registrera extra insatser för {rules.month_label(self.inp.month)}"
         )
 
     async def _ensure_review(self) -> None:
@@ -312,13 +189,10 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
             return
         due = rules.review_due(workflow.now())
         self.deadlines["review"] = due
-        await self.steps.open(
+        await self.case_worker_step(
             "review",
-            role=CASE_WORKER,
-            title=f"Granska extra insatser för {rules.month_label(self.inp.month)} (minst en gång i veckan)",
-            due_at=due,
-            escalate_to=SENIOR_CASE_WORKER,
-            escalation_mailbox=self.profile.mailboxes.senior_case_worker,
+            f"Granska extra insatser för {rules.month_label(self.inp.month)} (minst en gång i veckan)",
+            due,
         )
 
     async def _ensure_answer_step(self) -> None:
@@ -327,24 +201,15 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
         if self.steps.find_open("answer_question") is not None:
             return
         questioned = self._with_status(rules.QUESTIONED)
-        dues = [v.answer_due for v in questioned if v.answer_due is not None]
-        if not dues:
+        due = min((v.answer_due for v in questioned if v.answer_due is not None), default=None)
+        if due is None:
             self.deadlines.pop("answer_question", None)
             return
-        due = min(dues)
         self.deadlines["answer_question"] = due
-        await self.steps.open(
-            "answer_question",
-            role=PROVIDER,
-            org=self.inp.provider_id,
-            title="Besvara handläggarens fråga om extra insats",
-            due_at=due,
-            escalate_to=CASE_WORKER,
-            escalation_mailbox=self.profile.mailboxes.case_workers,
-        )
+        await self.provider_step("answer_question", "Besvara handläggarens fråga om extra insats", due)
 
     async def _registered(self, action: RegisterVisit) -> None:
-        visit = Visit(
+        visit = rules.Visit(
             visit_id=f"v{len(self.visits) + 1}",
             visit_date=action.visit_date,
             kind=action.kind,
@@ -356,11 +221,7 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
         )
         self.visits.append(visit)
         self._publish_visits()
-        minutes = f", {visit.minutes} min extra" if visit.minutes else ""
-        what = (
-            f"{rules.VISIT_KIND_LABELS[action.kind]} {visit.visit_date} ({visit.visit_id}): "
-            f"{', '.join(visit.services)}{minutes}"
-        )
+        what = rules.visit_text(visit)
         self.note(action.actor, f"Registrerade {what}")
         # UC-5: a note of type "Extra insatser" with the reason, in the provider's journal.
         await self.effects.journal(
@@ -375,13 +236,10 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
 
     async def _registration_closed(self) -> None:
         self.registration_open = False
-        step = self.steps.find_open("register_visit")
-        if step is not None:
-            await self.steps.cancel(
-                step,
-                f"registreringen för {rules.month_label(self.inp.month)} stängde "
-                f"{calendar.local(self.closes_at):%Y-%m-%d %H:%M}",
-            )
+        closed = (
+            f"{rules.month_label(self.inp.month)} stängde {calendar.local(self.closes_at):%Y-%m-%d %H:%M}"
+        )
+        await self.cancel_if_open("register_visit", f"registreringen för {closed}")
         await self.set_stage("reviewing")
         review = self.steps.find_open("review")
         if review is not None and not self._with_status(*rules.PENDING_REVIEW):
@@ -392,38 +250,19 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
         at = action.occurred_at or workflow.now()
         lines: list[str] = []
         for decision in action.decisions:
-            visit = self._visit(decision.visit_id)
+            visit = rules.find_visit(self.visits, decision.visit_id)
             assert visit is not None  # checked by the validator
-            visit.decided_by = action.actor.label
-            visit.decided_at = at
-            line = (
-                f"Extra insats {visit.visit_id} ({rules.VISIT_KIND_LABELS[visit.kind]}, {visit.visit_date}): "
-                f"{rules.DECISION_LABELS[decision.decision]}"
-            )
-            match decision.decision:
-                case "approve":
-                    visit.status = rules.APPROVED
-                    if decision.lasting_need:
-                        visit.lasting_need = True
-                        visit.order_id = await self._start_order(visit, decision, action.actor)
-                        line += f". Varaktigt behov: ny beställning {visit.order_id}"
-                case "reject":
-                    visit.status = rules.REJECTED
-                case "question":
-                    visit.status = rules.QUESTIONED
-                    visit.question = decision.question.strip()
-                    visit.questioned_at = at
-                    visit.answer_due = rules.answer_due(at)  # UC-5, CAL-6
-                    visit.answer = None
-                    line += f": {visit.question} Svar senast {calendar.local(visit.answer_due):%Y-%m-%d}"
+            line = rules.decide(visit, decision.decision, decision.question, action.actor.label, at)
+            if decision.decision == "approve" and decision.lasting_need:
+                visit.lasting_need = True
+                visit.order_id = await self._start_order(visit, decision, action.actor)
+                line += f". Varaktigt behov: ny beställning {visit.order_id}"
             if decision.note.strip():
                 line += f". {decision.note.strip()}"
             lines.append(line + ".")
         self._publish_visits()
         self.details["last_review_at"] = at.isoformat()
-        summary = "\n".join(lines) if lines else "Inga extra insatser att besluta om."
-        if action.note.strip():
-            summary += f"\n{action.note.strip()}"
+        summary = rules.review_text(lines, action.note)
         self.note(action.actor, f"Granskade extra insatser. {summary}")
         if lines:
             await self.effects.journal(AUTHORITY_JOURNAL, summary, action.actor, at)
@@ -438,7 +277,7 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
         await self._ensure_answer_step()
 
     async def _answered(self, action: AnswerQuestion) -> None:
-        visit = self._visit(action.visit_id)
+        visit = rules.find_visit(self.visits, action.visit_id)
         assert visit is not None  # checked by the validator
         at = action.occurred_at or workflow.now()
         visit.status = rules.ANSWERED  # back to pending review
@@ -450,7 +289,7 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
         await self._ensure_answer_step()
         await self._ensure_review()
 
-    async def _start_order(self, visit: Visit, decision: VisitDecision, actor: Actor) -> str:
+    async def _start_order(self, visit: rules.Visit, decision: VisitDecision, actor: Actor) -> str:
         """UC-5: an approved lasting need leads to a new order, which outlives this process."""
         seq = self.ref.process_id.rsplit("/", 1)[-1]
         order_id = f"case-{self.inp.case_id}/order/x-{seq}-{visit.visit_id}"
@@ -482,23 +321,8 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
         )
 
     async def _summarise(self) -> ProcessState:
-        approved = self._with_status(rules.APPROVED)
-        rejected = self._with_status(rules.REJECTED)
-        approved_minutes = sum(v.minutes or 0 for v in approved)
-        orders = [v.order_id for v in approved if v.order_id]
-        summary: dict[str, Any] = {
-            "registered": len(self.visits),
-            "approved": len(approved),
-            "rejected": len(rejected),
-            "approved_extra_minutes": approved_minutes,
-            "rejected_extra_minutes": sum(v.minutes or 0 for v in rejected),
-            "orders": orders,
-        }
+        summary = rules.summary(self.visits)
         self.details["summary"] = summary
-        text = (
-            f"Extra insatser {rules.month_label(self.inp.month)}: {summary['registered']} registrerade, "
-            f"{summary['approved']} godkända ({approved_minutes} min extra), "
-            f"{summary['rejected']} avslagna, {len(orders)} nya beställningar."
-        )
+        text = rules.summary_text(self.inp.month, summary)
         await self.effects.journal(AUTHORITY_JOURNAL, text, SYSTEM, workflow.now())
         return await self.close("reviewed", text)

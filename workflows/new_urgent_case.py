@@ -12,20 +12,28 @@ person (NEW-5) is announced to the default provider at once, and the order waits
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.records import CaseRecord, DecisionRecord
+    from activities.records import CaseRecord
     from workflows import calendar, search
     from workflows.effects import AUTHORITY_JOURNAL
+    from workflows.io.new_urgent_case import (
+        CloseCase,
+        Decide,
+        NewUrgentCaseInput,
+        PhoneProvider,
+        SendOrder,
+        StartNewUrgentCase,
+        TakeOver,
+    )
+    from workflows.io.order import OrderInput
     from workflows.model import (
         CASE_WORKER,
         ON_CALL_SUPERVISOR,
-        SENIOR_CASE_WORKER,
         Action,
         Actor,
         ProcessState,
@@ -33,89 +41,15 @@ with workflow.unsafe.imports_passed_through():
         invalid,
         rule_check,
     )
-    from workflows.order import OrderInput, OrderWorkflow
+    from workflows.order import OrderWorkflow
     from workflows.process import ProcessWorkflow
     from workflows.profiles import Profile, provider_mailbox
     from workflows.rules import new_urgent_case as rules
-    from workflows.rules.order import PHONE_TARGET_LABELS, PhoneTarget, ServiceItem
-
-
-@dataclass
-class NewUrgentCaseInput:
-    case_id: str
-    profile: Profile
-    # Personal data: passes through the history; the payload codec of DESIGN.md must encrypt it.
-    person_name: str
-    started_by: Actor
-    provider_id: str  # the provider that performs the help (NEW-5: the default provider)
-    reported_at: datetime | None = None  # when reported / granted; None: now
-    help_started_at: datetime | None = None  # NEW-4: the decision is dated from this day
-    granted_by_on_call: bool = False  # NEW-2
-    unknown_person: bool = False  # NEW-5
-    case_worker_id: str | None = None
-
-
-@dataclass
-class StartNewUrgentCase:
-    """The HTTP body of ``POST /processes`` with type ``new-urgent-case`` (no case_id: it creates one)."""
-
-    person_name: str
-    help_started_at: datetime | None = None  # required for an on-call grant: help starts with it
-    reported_at: datetime | None = None  # default: the grant (on-call) or now
-    granted_by_on_call: bool = False  # NEW-2: only the on-call supervisor, only in on-call time
-    unknown_person: bool = False  # NEW-5
-    case_worker_id: str | None = None  # the responsible case worker; default the starting case worker
-    provider_id: str | None = None  # default: the profile's default provider (ickevalsalternativ)
-
-
-@dataclass(kw_only=True)
-class TakeOver(Action):
-    """NEW-1/NEW-2: the case worker takes responsibility for the new case."""
-
-    note: str = ""
-
-
-@dataclass(kw_only=True)
-class PhoneProvider(Action):
-    """NEW-3/ORD-6: the provider was phoned about continued help; ``occurred_at`` is when."""
-
-    phoned_name: str
-    phoned_role: PhoneTarget = "coordinator"
-
-
-@dataclass(kw_only=True)
-class Decide(Action):
-    """NEW-4: granted help is dated from the day help started (the form proposes that date)."""
-
-    granted: bool
-    decision_date: date | None = None  # None: the proposed date (NEW-4)
-    services: list[str] = field(default_factory=list)
-    kind: Literal["care", "service"] = "care"
-    note: str = ""
-
-
-@dataclass(kw_only=True)
-class SendOrder(Action):
-    """NEW-3/ORD-6: the order for the decision; it continues as its own ``order`` process."""
-
-    start_date: date
-    items: list[ServiceItem]
-    other: str = ""  # COM-4
-
-
-@dataclass(kw_only=True)
-class CloseCase(Action):
-    """NEW-6: no continued need; the help given during the mandate stands."""
-
-    note: str = ""
+    from workflows.rules.order import PHONE_TARGET_LABELS
 
 
 def _at(action: Action) -> datetime:
     return action.occurred_at or workflow.now()
-
-
-def _stamp(instant: datetime) -> str:
-    return f"{calendar.local(instant):%Y-%m-%d %H:%M}"
 
 
 @workflow.defn(name="new-urgent-case")
@@ -135,31 +69,15 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
     @classmethod
     def build_input(cls, request: StartNewUrgentCase, ctx: StartContext) -> NewUrgentCaseInput:
         profile: Profile = ctx.profile
-        if not request.person_name.strip():
-            raise ValueError("Ange personens namn.")
-        for name, instant in (
-            ("help_started_at", request.help_started_at),
-            ("reported_at", request.reported_at),
-        ):
-            if instant is None:
-                continue
-            if instant.tzinfo is None:
-                raise ValueError(f"{name} måste anges med tidszon.")
-            if instant > ctx.now:
-                raise ValueError(f"{name} ligger i framtiden.")
-        reported_at = request.reported_at
-        if request.granted_by_on_call:
-            # NEW-2: the on-call supervisor's mandate, in on-call time only.
-            if ctx.actor.role != ON_CALL_SUPERVISOR:
-                raise ValueError("Endast jourhavande arbetsledare kan bevilja hemtjänst under jourtid.")
-            if request.help_started_at is None:
-                raise ValueError("Ange när hjälpen påbörjades (help_started_at).")
-            reported_at = reported_at or request.help_started_at
-            if rules.reported_in(reported_at, profile) != rules.ON_CALL:
-                raise ValueError(
-                    f"{_stamp(reported_at)} är kontorstid; jourhavande arbetsledare beviljar "
-                    "endast under jourtid."
-                )
+        reported_at = rules.check_start(  # NEW-2: the on-call supervisor's mandate, in on-call time only
+            request.person_name,
+            request.help_started_at,
+            request.reported_at,
+            request.granted_by_on_call,
+            ctx.actor.role == ON_CALL_SUPERVISOR,
+            profile,
+            ctx.now,
+        )
         case_worker = request.case_worker_id or (ctx.actor.user_id if ctx.actor.role == CASE_WORKER else None)
         return NewUrgentCaseInput(
             case_id=ctx.case_id,
@@ -184,18 +102,14 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
         self.decision_date: date | None = None
         self.decision_id: str | None = None
         self.order_id: str | None = None
-        self.details = {
-            "reported_in": rules.reported_in(self.reported_at, inp.profile),
-            "reported_at": calendar.local(self.reported_at).isoformat(),
-            "granted_by_on_call": inp.granted_by_on_call,
-            "unknown_person": inp.unknown_person,
-            "provider_id": inp.provider_id,
-        }
-        if inp.help_started_at is not None:
-            self.details["help_started_at"] = calendar.local(inp.help_started_at).isoformat()
-            self.details["proposed_decision_date"] = rules.proposed_decision_date(
-                inp.help_started_at
-            ).isoformat()
+        self.details = rules.start_details(
+            self.reported_at,
+            inp.profile,
+            inp.granted_by_on_call,
+            inp.unknown_person,
+            inp.provider_id,
+            inp.help_started_at,
+        )
 
     @workflow.run
     async def run(self, inp: NewUrgentCaseInput) -> ProcessState:
@@ -225,8 +139,7 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
 
     @workflow.update
     async def take_over(self, action: TakeOver) -> ProcessState:
-        await self.steps.complete("take_over", action)
-        return self.state()
+        return await self.complete_step("take_over", action)
 
     @take_over.validator
     def _check_take_over(self, action: TakeOver) -> None:
@@ -234,8 +147,7 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
 
     @workflow.update
     async def phone_provider(self, action: PhoneProvider) -> ProcessState:
-        await self.steps.complete("phone_provider", action)
-        return self.state()
+        return await self.complete_step("phone_provider", action)
 
     @phone_provider.validator
     def _check_phone_provider(self, action: PhoneProvider) -> None:
@@ -245,28 +157,20 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
 
     @workflow.update
     async def decide(self, action: Decide) -> ProcessState:
-        await self.steps.complete("decide", action)
-        return self.state()
+        return await self.complete_step("decide", action)
 
     @decide.validator
     def _check_decide(self, action: Decide) -> None:
         self.steps.check("decide", action)
-        if not action.granted:
-            if self.order_id is not None:
-                raise invalid("En beställning har redan skickats; avslag kan inte registreras här.")
-            return
-        if not action.services:
-            raise invalid("Ange minst en beviljad insats.")
-        decision_date = self._decision_date_of(action)
-        if decision_date is None:
-            raise invalid("Ange beslutsdatum: den dag hjälpen påbörjades.")
+        stated, started = action.decision_date, self.help_started_at
         with rule_check():
-            rules.check_decision_date(decision_date, self.help_started_at, workflow.now())  # NEW-4
+            rules.check_decision(
+                action.granted, self.order_id is not None, action.services, stated, started, workflow.now()
+            )
 
     @workflow.update
     async def send_order(self, action: SendOrder) -> ProcessState:
-        await self.steps.complete("send_order", action)
-        return self.state()
+        return await self.complete_step("send_order", action)
 
     @send_order.validator
     def _check_send_order(self, action: SendOrder) -> None:
@@ -279,8 +183,7 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
     # Named ``close`` for the API; the method name keeps the base class's ``close()``.
     @workflow.update(name="close")
     async def close_case(self, action: CloseCase) -> ProcessState:
-        await self.steps.complete("close", action)
-        return self.state()
+        return await self.complete_step("close", action)
 
     @close_case.validator
     def _check_close(self, action: CloseCase) -> None:
@@ -291,17 +194,6 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
     @property
     def _provider_mailbox(self) -> str:
         return provider_mailbox(self.inp.provider_id)
-
-    @property
-    def _senior_mailbox(self) -> str:
-        return self.profile.mailboxes.senior_case_worker
-
-    def _decision_date_of(self, action: Decide) -> date | None:
-        if action.decision_date is not None:
-            return action.decision_date
-        if self.help_started_at is not None:
-            return rules.proposed_decision_date(self.help_started_at)
-        return None
 
     async def _open_case(self) -> None:
         inp = self.inp
@@ -318,56 +210,31 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
         )
         await self._start("reported", f"Nytt ärende utan hemtjänst, startat av {inp.started_by.label}")
         # who did what and when: the grant or the report, at the moment it happened
-        if inp.granted_by_on_call:
-            what = f"Beviljade hemtjänst under jourtid; utförare {inp.provider_id}"
-        else:
-            when = rules.REPORTED_IN_LABELS[self.details["reported_in"]]
-            what = f"Anmälde brådskande behov i nytt ärende under {when}; utförare {inp.provider_id}"
+        what = rules.report_note(inp.granted_by_on_call, self.details["reported_in"], inp.provider_id)
         self.note(inp.started_by, what, at=self.reported_at)
         due = rules.take_over_due(self.reported_at, self.profile)  # NEW-1 / NEW-2
         self.deadlines["take_over"] = due
         if inp.granted_by_on_call:
             self.details["mandate_end"] = calendar.local(due).isoformat()
-            text = (
-                f"Jourhavande arbetsledare har beviljat hemtjänst under jourtid från "
-                f"{_stamp(self.reported_at)}. Mandatet gäller till {_stamp(due)}; därefter ansvarar "
-                "biståndshandläggaren."
-            )
+            text = rules.mandate_text(self.reported_at, due)
             await self.effects.journal(AUTHORITY_JOURNAL, text, inp.started_by, self.reported_at)
             await self.effects.message(
                 self.profile.mailboxes.case_workers, "Hemtjänst beviljad under jourtid", text, inp.started_by
             )
         if inp.unknown_person:
             await self._tell_default_provider()
-        await self.steps.open(
-            "take_over",
-            role=CASE_WORKER,
-            title="Ta över det nya ärendet och utred behovet omgående",
-            due_at=due,
-            escalate_to=SENIOR_CASE_WORKER,
-            escalation_mailbox=self._senior_mailbox,
-        )
+        await self.case_worker_step("take_over", "Ta över det nya ärendet och utred behovet omgående", due)
 
     async def _tell_default_provider(self) -> None:
         """NEW-5: an unknown person's urgent help goes to the default provider at once, orally
         (by phone, by the one who starts the process) and in writing to its mailbox."""
         inp = self.inp
+        text = rules.unknown_person_message(self.reported_at)
         await self.effects.message(
-            self._provider_mailbox,
-            "Akuta insatser för okänd person",
-            "Skriftliga instruktioner efter muntlig kontakt: en person som inte är känd sedan tidigare "
-            f"behöver akuta insatser från {_stamp(self.reported_at)}. Utför insatserna enligt de muntliga "
-            "instruktionerna. En uppföljning sker skyndsamt och uppdraget skickas efter uppföljningen. "
-            "Besöken registreras inte som extra insatser/besök.",
-            inp.started_by,
+            self._provider_mailbox, "Akuta insatser för okänd person", text, inp.started_by
         )
-        await self.effects.journal(
-            AUTHORITY_JOURNAL,
-            f"Okänd person med akut behov: utföraren {inp.provider_id} (ickevalsalternativ) underrättad "
-            "muntligt och skriftligt via funktionsbrevlådan.",
-            inp.started_by,
-            self.reported_at,
-        )
+        text = rules.unknown_person_journal(inp.provider_id)
+        await self.effects.journal(AUTHORITY_JOURNAL, text, inp.started_by, self.reported_at)
         self.note(inp.started_by, f"Utföraren {inp.provider_id} underrättad muntligt och skriftligt")
 
     async def _taken_over(self, action: TakeOver) -> None:
@@ -380,19 +247,10 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
         await self.set_stage("taken_over")
         due = rules.phone_provider_due(at)
         self.deadlines["phone_provider"] = due
-        await self.steps.open(
-            "phone_provider",
-            role=CASE_WORKER,
-            title="Ring utföraren om fortsatt hjälp så att insatserna kan planeras",
-            due_at=due,
-            escalate_to=SENIOR_CASE_WORKER,
-            escalation_mailbox=self._senior_mailbox,
+        await self.case_worker_step(
+            "phone_provider", "Ring utföraren om fortsatt hjälp så att insatserna kan planeras", due
         )
-        await self.steps.open(
-            "close",
-            role=CASE_WORKER,
-            title="Avsluta ärendet utan fortsatt behov",
-        )
+        await self.case_worker_step("close", "Avsluta ärendet utan fortsatt behov")
 
     async def _phoned(self, action: PhoneProvider) -> None:
         """NEW-3 / ORD-6: the verbal decision is confirmed in writing and journaled; the decision
@@ -409,46 +267,25 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
         due = rules.order_due(self.called_at, self.profile)
         self.deadlines["decide"] = due
         self.deadlines["send_order"] = due
+        text = rules.verbal_decision_message(who, self.called_at, due)
         await self.effects.message(
-            self._provider_mailbox,
-            "Bekräftelse av muntligt beslut",
-            f"Bekräftar det muntliga beslutet om brådskande hemtjänst som lämnades per telefon till "
-            f"{who} {_stamp(self.called_at)}. Beslut och beställning skickas senast "
-            f"{calendar.local_date(due)}.",
-            action.actor,
+            self._provider_mailbox, "Bekräftelse av muntligt beslut", text, action.actor
         )
-        await self.effects.journal(
-            AUTHORITY_JOURNAL,
-            f"Muntligt beslut om brådskande hemtjänst lämnat per telefon till {who}; bekräftat "
-            "skriftligt till utförarens funktionsbrevlåda.",
-            action.actor,
-            self.called_at,
-        )
+        text = rules.verbal_decision_journal(who)
+        await self.effects.journal(AUTHORITY_JOURNAL, text, action.actor, self.called_at)
         await self.set_stage("phoned")
-        await self.steps.open(
-            "decide",
-            role=CASE_WORKER,
-            title="Fatta beslut, daterat från dagen hjälpen påbörjades",
-            due_at=due,
-            escalate_to=SENIOR_CASE_WORKER,
-            escalation_mailbox=self._senior_mailbox,
-        )
+        await self.case_worker_step("decide", "Fatta beslut, daterat från dagen hjälpen påbörjades", due)
         if not self.inp.unknown_person:  # NEW-5: an unknown person's order comes after the follow-up
             await self._open_send_order()
 
     async def _open_send_order(self) -> None:
         assert self.called_at is not None
-        await self.steps.open(
-            "send_order",
-            role=CASE_WORKER,
-            title="Skicka beställning till utföraren",
-            due_at=self.deadlines["send_order"],
-            escalate_to=SENIOR_CASE_WORKER,
-            escalation_mailbox=self._senior_mailbox,
+        await self.case_worker_step(
+            "send_order", "Skicka beställning till utföraren", self.deadlines["send_order"]
         )
 
     async def _granted(self, action: Decide) -> None:
-        decision_date = self._decision_date_of(action)
+        decision_date = rules.decision_date_of(action.decision_date, self.help_started_at)
         assert decision_date is not None  # the validator insists on it
         self.decision_date = decision_date
         self.decision_id = f"{self.ref.process_id}/decision"
@@ -459,32 +296,13 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
             services=list(action.services),
             first_follow_up_due=follow_up.isoformat(),
         )
-        await self.effects.record_decision(
-            DecisionRecord(
-                decision_id=self.decision_id,
-                case_id=self.ref.case_id,
-                kind=action.kind,
-                services=list(action.services),
-                start_date=decision_date,
-                process_id=self.ref.process_id,
-            )
-        )
-        note = f" {action.note}" if action.note else ""
-        await self.effects.journal(
-            AUTHORITY_JOURNAL,
-            f"Beslut om hemtjänst ({', '.join(action.services)}) daterat från {decision_date}, "
-            f"den dag hjälpen påbörjades.{note}",
-            action.actor,
-            _at(action),
-        )
+        await self.record_decision(self.decision_id, action.kind, action.services, decision_date)
+        text = rules.decision_journal(action.services, decision_date, action.note)
+        await self.effects.journal(AUTHORITY_JOURNAL, text, action.actor, _at(action))
         await self.effects.follow_up_event(
-            f"Första uppföljning senast {follow_up}.",
-            decision_id=self.decision_id,
-            due_on=follow_up,
+            f"Första uppföljning senast {follow_up}.", decision_id=self.decision_id, due_on=follow_up
         )
-        close = self.steps.find_open("close")
-        if close is not None:
-            await self.steps.cancel(close, "hemtjänst är beviljad")
+        await self.cancel_if_open("close", "hemtjänst är beviljad")
         await self.set_stage("decided")
         if self.order_id is None and self.steps.find_open("send_order") is None:
             await self._open_send_order()
@@ -514,33 +332,18 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
         self.order_id = order_id
         self.details["order_id"] = order_id
         self.note(action.actor, f"Beställning skickad ({order_id})", at=sent_at)
-        close = self.steps.find_open("close")
-        if close is not None:
-            await self.steps.cancel(close, "beställningen är skickad")
+        await self.cancel_if_open("close", "beställningen är skickad")
         await self.set_stage("ordered")
 
     async def _close_granted(self, actor: Actor) -> ProcessState:
-        return await self.close(
-            "granted",
-            f"Beslut fattat från {self.decision_date} och beställning skickad; första uppföljning senast "
-            f"{self.details['first_follow_up_due']}.",
-            actor,
-        )
+        text = rules.granted_text(self.decision_date, self.details["first_follow_up_due"])
+        return await self.close("granted", text, actor)
 
     async def _close_without_need(self, action: CloseCase | Decide, outcome: str) -> ProcessState:
         """NEW-6: no continued need; the help given during the mandate stands."""
         at = _at(action)
-        since = f" från {_stamp(self.help_started_at)}" if self.help_started_at else ""
-        why = "Inget fortsatt behov" if outcome == "closed_no_need" else "Fortsatt hjälp beviljas inte"
-        note = f" {action.note}" if action.note else ""
-        text = (
-            f"{why}; ärendet avslutas {_stamp(at)}. Hjälpen som gavs{since} till och med "
-            f"{calendar.local_date(at)} kvarstår.{note}"
-        )
-        self.details["help_given"] = {
-            "from": calendar.local(self.help_started_at).isoformat() if self.help_started_at else None,
-            "to": calendar.local_date(at).isoformat(),
-        }
+        text = rules.closing_text(outcome == "closed_no_need", at, self.help_started_at, action.note)
+        self.details["help_given"] = rules.help_given(self.help_started_at, at)
         await self.effects.message(self._provider_mailbox, "Ärendet avslutas", text, action.actor)
         await self.effects.journal(AUTHORITY_JOURNAL, text, action.actor, at)
         return await self.close(outcome, text, action.actor)

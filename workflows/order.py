@@ -8,9 +8,8 @@ case worker reviews an order not executed in time (ORD-4), the provider makes th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from temporalio import workflow
 
@@ -18,93 +17,20 @@ with workflow.unsafe.imports_passed_through():
     from activities.records import OrderRecord
     from workflows import calendar
     from workflows.effects import AUTHORITY_JOURNAL, PROVIDER_JOURNAL
-    from workflows.model import (
-        CASE_WORKER,
-        PROVIDER,
-        SENIOR_CASE_WORKER,
-        Action,
-        Actor,
-        ProcessState,
-        StartContext,
-        invalid,
-        rule_check,
+    from workflows.io.order import (
+        CarePlanDone,
+        ConfirmOrder,
+        OrderInput,
+        PhoneConfirmation,
+        RegisterExecution,
+        ReportNotExecutable,
+        ReviewNotExecuted,
+        StartOrder,
     )
+    from workflows.model import CASE_WORKER, Action, ProcessState, StartContext, invalid, rule_check
     from workflows.process import ProcessWorkflow
-    from workflows.profiles import OrderRules, Profile, provider_mailbox
+    from workflows.profiles import OrderRules, provider_mailbox
     from workflows.rules import order as rules
-    from workflows.rules.order import ServiceItem
-
-
-@dataclass
-class OrderInput:
-    case_id: str
-    profile: Profile
-    provider_id: str
-    sent_by: Actor
-    start_date: date  # the day the services are to start
-    items: list[ServiceItem]
-    other: str = ""  # COM-4: "övrigt", start-up information that is not in the investigation
-    sent_at: datetime | None = None  # None: now
-    case_worker_id: str | None = None
-    decision_id: str | None = None
-
-
-@dataclass
-class StartOrder:
-    """The HTTP body of ``POST /processes`` with type ``order`` (besides type and case_id)."""
-
-    start_date: date
-    items: list[ServiceItem]
-    other: str = ""  # COM-4
-    provider_id: str | None = None  # default: the case's provider
-    decision_id: str | None = None
-    sent_at: datetime | None = None
-
-
-@dataclass(kw_only=True)
-class PhoneConfirmation(Action):
-    """COM-3: who was phoned (by role) and their name; ``occurred_at`` is when."""
-
-    phoned: rules.PhoneTarget
-    phoned_name: str
-
-
-@dataclass(kw_only=True)
-class ConfirmOrder(Action):
-    """ORD-1: the provider has received the order and starts planning with the person."""
-
-    note: str = ""
-
-
-@dataclass(kw_only=True)
-class RegisterExecution(Action):
-    """ORD-2: the date of the first visit actually performed."""
-
-    execution_date: date
-
-
-@dataclass(kw_only=True)
-class ReportNotExecutable(Action):
-    """ORD-3: why the provider cannot execute despite attempts."""
-
-    reason: str
-    contact_attempts: int = 0
-    person_declined: bool = False
-
-
-@dataclass(kw_only=True)
-class ReviewNotExecuted(Action):
-    """ORD-4: end the order as not executed, or tell the provider to execute it."""
-
-    decision: Literal["end_not_executed", "execute"]
-    note: str = ""
-
-
-@dataclass(kw_only=True)
-class CarePlanDone(Action):
-    """ORD-5: the care plan (genomförandeplan) was made with the person."""
-
-    done_on: date
 
 
 @workflow.defn(name="order")
@@ -125,12 +51,8 @@ class OrderWorkflow(ProcessWorkflow):
     def build_input(cls, request: StartOrder, ctx: StartContext) -> OrderInput:
         assert ctx.case is not None
         provider = request.provider_id or ctx.case.provider_id
-        if not provider:
-            raise ValueError("Ärendet har ingen utförare; ange provider_id.")
-        if not request.items:
-            raise ValueError("En beställning måste innehålla minst en insats.")
-        if request.sent_at is not None and request.sent_at > ctx.now:
-            raise ValueError("sent_at ligger i framtiden.")
+        rules.check_request(provider, request.items, request.sent_at, ctx.now)
+        assert provider is not None  # checked above
         return OrderInput(
             case_id=ctx.case_id,
             profile=ctx.profile,
@@ -185,29 +107,20 @@ class OrderWorkflow(ProcessWorkflow):
 
     @workflow.update
     async def phone_confirmation(self, action: PhoneConfirmation) -> ProcessState:
-        await self.steps.complete("phone_confirmation", action)
-        return self.state()
+        return await self.complete_step("phone_confirmation", action)
 
     @phone_confirmation.validator
     def _check_phone_confirmation(self, action: PhoneConfirmation) -> None:
         self.steps.check("phone_confirmation", action)
         called_at = action.occurred_at or workflow.now()
-        if called_at < self.sent_at:  # COM-3: the call makes sure the sent order was received
-            raise invalid("Samtalet kan inte ha skett innan beställningen skickades.")
-        expected = rules.phone_target(called_at, self.profile.office_hours)
-        if action.phoned != expected:  # COM-3: the right person for the time of the call
-            raise invalid(
-                f"Klockan {calendar.local(called_at):%H:%M} ska "
-                f"{rules.PHONE_TARGET_LABELS[expected]} kontaktas, inte "
-                f"{rules.PHONE_TARGET_LABELS[action.phoned]}."
+        with rule_check():  # COM-3
+            rules.check_phone_call(
+                called_at, self.sent_at, action.phoned, action.phoned_name, self.profile.office_hours
             )
-        if not action.phoned_name.strip():
-            raise invalid("Ange vem som kontaktades.")
 
     @workflow.update
     async def confirm(self, action: ConfirmOrder) -> ProcessState:
-        await self.steps.complete("confirm", action)
-        return self.state()
+        return await self.complete_step("confirm", action)
 
     @confirm.validator
     def _check_confirm(self, action: ConfirmOrder) -> None:
@@ -215,8 +128,7 @@ class OrderWorkflow(ProcessWorkflow):
 
     @workflow.update
     async def register_execution(self, action: RegisterExecution) -> ProcessState:
-        await self.steps.complete("register_execution", action)
-        return self.state()
+        return await self.complete_step("register_execution", action)
 
     @register_execution.validator
     def _check_register_execution(self, action: RegisterExecution) -> None:
@@ -226,8 +138,7 @@ class OrderWorkflow(ProcessWorkflow):
 
     @workflow.update
     async def report_not_executable(self, action: ReportNotExecutable) -> ProcessState:
-        await self.steps.complete("report_not_executable", action)
-        return self.state()
+        return await self.complete_step("report_not_executable", action)
 
     @report_not_executable.validator
     def _check_report_not_executable(self, action: ReportNotExecutable) -> None:
@@ -237,8 +148,7 @@ class OrderWorkflow(ProcessWorkflow):
 
     @workflow.update
     async def review_not_executed(self, action: ReviewNotExecuted) -> ProcessState:
-        await self.steps.complete("review_not_executed", action)
-        return self.state()
+        return await self.complete_step("review_not_executed", action)
 
     @review_not_executed.validator
     def _check_review_not_executed(self, action: ReviewNotExecuted) -> None:
@@ -246,8 +156,7 @@ class OrderWorkflow(ProcessWorkflow):
 
     @workflow.update
     async def care_plan_done(self, action: CarePlanDone) -> ProcessState:
-        await self.steps.complete("care_plan_done", action)
-        return self.state()
+        return await self.complete_step("care_plan_done", action)
 
     @care_plan_done.validator
     def _check_care_plan_done(self, action: CarePlanDone) -> None:
@@ -270,58 +179,32 @@ class OrderWorkflow(ProcessWorkflow):
         inp = self.inp
         await self._start("sent", f"Beställning skickad till {inp.provider_id} av {inp.sent_by.label}")
         await self._record_order("sent")
-        other = f"\nÖvrigt: {inp.other}" if inp.other else ""  # COM-4
-        services = ", ".join(item.name for item in inp.items)
-        await self.effects.message(
-            provider_mailbox(inp.provider_id),
-            "Ny beställning",
-            f"Insatser: {services}. Start {inp.start_date.isoformat()}.{other}",
-            inp.sent_by,
-        )
+        text = rules.order_text(inp.items, inp.start_date, inp.other)  # COM-4
+        await self.effects.message(provider_mailbox(inp.provider_id), "Ny beställning", text, inp.sent_by)
         hours = self.profile.office_hours
         if rules.is_urgent(self.sent_at, inp.start_date, self._rules):  # COM-3
             target = rules.phone_target(self.sent_at, hours)
             due = rules.phone_due(self.sent_at, hours, self._rules)
             self.deadlines["phone_confirmation"] = due
             self.details["phone_target"] = target
-            await self.steps.open(
+            await self.case_worker_step(
                 "phone_confirmation",
-                role=CASE_WORKER,
-                title=f"Ring {rules.PHONE_TARGET_LABELS[target]} och säkerställ att beställningen mottagits",
-                due_at=due,
-                escalate_to=SENIOR_CASE_WORKER,
-                escalation_mailbox=self.profile.mailboxes.senior_case_worker,
+                f"Ring {rules.PHONE_TARGET_LABELS[target]} och säkerställ att beställningen mottagits",
+                due,
             )
         self.deadlines["confirm"] = rules.confirm_due(self.sent_at)  # ORD-1
-        await self.steps.open(
-            "confirm",
-            role=PROVIDER,
-            org=inp.provider_id,
-            title="Bekräfta mottagen beställning",
-            due_at=self.deadlines["confirm"],
-            escalate_to=CASE_WORKER,
-            escalation_mailbox=self._case_workers,
-        )
+        await self.provider_step("confirm", "Bekräfta mottagen beställning", self.deadlines["confirm"])
         # ORD-4: the 2-week reminder to the case worker is this step's escalation.
         self.deadlines["execution"] = rules.execution_expected_by(self.sent_at, inp.items, self._rules)
-        await self.steps.open(
+        await self.provider_step(
             "register_execution",
-            role=PROVIDER,
-            org=inp.provider_id,
-            title="Registrera verkställighetsdatum (första utförda besöket)",
-            due_at=self.deadlines["execution"],
-            escalate_to=CASE_WORKER,
-            escalation_mailbox=self._case_workers,
+            "Registrera verkställighetsdatum (första utförda besöket)",
+            self.deadlines["execution"],
         )
         await self._open_not_executable()
 
     async def _open_not_executable(self) -> None:
-        await self.steps.open(
-            "report_not_executable",
-            role=PROVIDER,
-            org=self.inp.provider_id,
-            title="Rapportera om beställningen inte kan verkställas",
-        )
+        await self.provider_step("report_not_executable", "Rapportera om beställningen inte kan verkställas")
 
     def _record_phone_call(self, action: PhoneConfirmation) -> None:
         self.details["phoned"] = {
@@ -330,10 +213,7 @@ class OrderWorkflow(ProcessWorkflow):
             "at": (action.occurred_at or workflow.now()).isoformat(),
             "by": action.actor.label,
         }
-        self.note(
-            action.actor,
-            f"Ringde {rules.PHONE_TARGET_LABELS[action.phoned]} ({action.phoned_name})",
-        )
+        self.note(action.actor, f"Ringde {rules.PHONE_TARGET_LABELS[action.phoned]} ({action.phoned_name})")
 
     async def _confirmed(self, action: ConfirmOrder) -> None:
         await self._record_order("confirmed", confirmed_at=action.occurred_at or workflow.now())
@@ -342,11 +222,7 @@ class OrderWorkflow(ProcessWorkflow):
 
     async def _not_executable(self, action: ReportNotExecutable) -> None:
         """ORD-3: the reason goes to the case worker and into the provider's journal."""
-        declined = " Brukaren har avböjt insatsen." if action.person_declined else ""
-        text = (
-            f"Beställningen kan inte verkställas: {action.reason}. "
-            f"Kontaktförsök: {action.contact_attempts}.{declined}"
-        )
+        text = rules.not_executable_text(action.reason, action.contact_attempts, action.person_declined)
         at = action.occurred_at or workflow.now()
         await self.effects.journal(PROVIDER_JOURNAL, text, action.actor, at)
         await self.effects.message(self._case_workers, "Beställning kan inte verkställas", text, action.actor)
@@ -360,13 +236,10 @@ class OrderWorkflow(ProcessWorkflow):
         await self.set_stage("not_executed_review")
         due = calendar.working_days_after(workflow.now(), self.profile.deadlines.feedback_working_days)
         self.deadlines["review_not_executed"] = due
-        await self.steps.open(
+        await self.case_worker_step(
             "review_not_executed",
-            role=CASE_WORKER,
-            title="Ej verkställd beställning: avsluta som ej verkställd eller be utföraren verkställa",
-            due_at=due,
-            escalate_to=SENIOR_CASE_WORKER,
-            escalation_mailbox=self.profile.mailboxes.senior_case_worker,
+            "Ej verkställd beställning: avsluta som ej verkställd eller be utföraren verkställa",
+            due,
         )
 
     async def _instruct_to_execute(self, action: ReviewNotExecuted) -> datetime:
@@ -379,7 +252,7 @@ class OrderWorkflow(ProcessWorkflow):
         )
         if self.steps.find_open("report_not_executable") is None:
             await self._open_not_executable()
-        await self.set_stage("confirmed" if "confirm" not in self._open_actions() else "sent")
+        await self.set_stage("confirmed" if self.steps.find_open("confirm") is None else "sent")
         return rules.review_again_at(workflow.now(), self._rules)
 
     async def _end_not_executed(self, action: ReviewNotExecuted) -> ProcessState:
@@ -399,23 +272,17 @@ class OrderWorkflow(ProcessWorkflow):
         self.details["execution_date"] = action.execution_date.isoformat()
         # Executed: the order was evidently received (ORD-1, COM-3) and is no longer unexecuted (ORD-4).
         for name in ("confirm", "phone_confirmation", "review_not_executed", "report_not_executable"):
-            step = self.steps.find_open(name)
-            if step is not None:
-                await self.steps.cancel(step, "beställningen är verkställd")
+            await self.cancel_if_open(name, "beställningen är verkställd")
         await self._record_order("executed", execution_date=action.execution_date)
         await self.set_stage("executed")
         # CAL-7: an execution date of month M registered after the 4th of M+1 goes to billing.
         if await self.effects.billing_notice_if_late(action.execution_date, "Verkställighetsdatum"):
             self.deviation("Verkställigheten registrerades efter den 4:e följande månad.")
         self.deadlines["care_plan_done"] = rules.care_plan_due(action.execution_date, self._rules)
-        await self.steps.open(
+        await self.provider_step(
             "care_plan_done",
-            role=PROVIDER,
-            org=self.inp.provider_id,
-            title="Upprätta genomförandeplan tillsammans med brukaren",
-            due_at=self.deadlines["care_plan_done"],
-            escalate_to=CASE_WORKER,
-            escalation_mailbox=self._case_workers,
+            "Upprätta genomförandeplan tillsammans med brukaren",
+            self.deadlines["care_plan_done"],
         )
 
     async def _care_plan_done(self, action: CarePlanDone) -> ProcessState:
@@ -430,9 +297,6 @@ class OrderWorkflow(ProcessWorkflow):
             "executed", "Beställningen är verkställd och genomförandeplanen klar.", action.actor
         )
 
-    def _open_actions(self) -> set[str]:
-        return {step.action for step in self.steps.open_steps()}
-
     async def _record_order(self, status: str, **changes: object) -> None:
         self._order_fields.update(status=status, **changes)
         inp = self.inp
@@ -443,10 +307,7 @@ class OrderWorkflow(ProcessWorkflow):
                 provider_id=inp.provider_id,
                 sent_at=self.sent_at,
                 start_date=inp.start_date,
-                items=[
-                    {"name": i.name, "kind": i.kind, "minutes_per_month": i.minutes_per_month}
-                    for i in inp.items
-                ],
+                items=rules.item_rows(inp.items),
                 other=inp.other,
                 **self._order_fields,  # type: ignore[arg-type]
             )

@@ -6,16 +6,19 @@ Subclasses are ``@workflow.defn`` classes with one main ``run`` coroutine that o
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.records import ProcessRecord
+    from activities.records import DecisionRecord, ProcessRecord
     from workflows import search
     from workflows.effects import Effects
     from workflows.model import (
+        CASE_WORKER,
+        PROVIDER,
+        SENIOR_CASE_WORKER,
         SYSTEM,
         Action,
         Actor,
@@ -25,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
         TimelineEntry,
     )
     from workflows.profiles import Profile
-    from workflows.steps import Steps
+    from workflows.steps import Step, Steps
 
 
 class ProcessWorkflow:
@@ -141,6 +144,59 @@ class ProcessWorkflow:
         self.steps.release()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state()
+
+    async def complete_step(self, action_name: str, action: Action) -> ProcessState:
+        """The body of an action's update: complete its step; answer with the state after the reaction."""
+        await self.steps.complete(action_name, action)
+        return self.state()
+
+    async def cancel_if_open(self, action_name: str, reason: str) -> None:
+        """Cancel the open step of the action, if there is one."""
+        step = self.steps.find_open(action_name)
+        if step is not None:
+            await self.steps.cancel(step, reason)
+
+    async def record_decision(
+        self, decision_id: str, kind: str, services: list[str], start_date: date
+    ) -> None:
+        """Record the process's decision for its case in the read model."""
+        await self.effects.record_decision(
+            DecisionRecord(
+                decision_id=decision_id,
+                case_id=self.ref.case_id,
+                kind=kind,
+                services=list(services),
+                start_date=start_date,
+                process_id=self.ref.process_id,
+            )
+        )
+
+    async def provider_step(self, action: str, title: str, due_at: datetime | None = None) -> Step:
+        """Open a step for the process's provider; one with a deadline escalates to the case workers."""
+        if due_at is None:
+            return await self.steps.open(action, role=PROVIDER, org=self.ref.provider_id, title=title)
+        return await self.steps.open(
+            action,
+            role=PROVIDER,
+            org=self.ref.provider_id,
+            title=title,
+            due_at=due_at,
+            escalate_to=CASE_WORKER,
+            escalation_mailbox=self.profile.mailboxes.case_workers,
+        )
+
+    async def case_worker_step(self, action: str, title: str, due_at: datetime | None = None) -> Step:
+        """Open a step for the case worker; one with a deadline escalates to the senior case worker."""
+        if due_at is None:
+            return await self.steps.open(action, role=CASE_WORKER, title=title)
+        return await self.steps.open(
+            action,
+            role=CASE_WORKER,
+            title=title,
+            due_at=due_at,
+            escalate_to=SENIOR_CASE_WORKER,
+            escalation_mailbox=self.profile.mailboxes.senior_case_worker,
+        )
 
     def note(self, actor: Actor, text: str, at: datetime | None = None) -> None:
         self.timeline.append(TimelineEntry(at=at or workflow.now(), actor=actor.label, text=text))

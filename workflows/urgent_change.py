@@ -12,92 +12,36 @@ escalates there by itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import ClassVar
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.records import DecisionRecord
     from workflows import calendar
     from workflows.effects import AUTHORITY_JOURNAL, PROVIDER_JOURNAL
+    from workflows.io.urgent_change import (
+        Escalate,
+        NeedEnded,
+        NotifyCaseWorker,
+        Respond,
+        StartUrgentChange,
+        UrgentChangeInput,
+    )
     from workflows.model import (
-        CASE_WORKER,
         DEPUTY_MANAGER,
         PROVIDER,
         SENIOR_CASE_WORKER,
         SYSTEM,
         Action,
-        Actor,
         ProcessState,
         StartContext,
         invalid,
         rule_check,
     )
     from workflows.process import ProcessWorkflow
-    from workflows.profiles import Deadlines, Profile, provider_mailbox
+    from workflows.profiles import Deadlines, provider_mailbox
     from workflows.rules import urgent_change as rules
-    from workflows.rules.urgent_change import Kind, Outcome
-
-
-@dataclass
-class UrgentChangeInput:
-    case_id: str
-    profile: Profile
-    provider_id: str
-    reported_by: Actor
-    kind: Kind
-    started_at: datetime  # UC-3: the real moment the extra support began
-    description: str
-    person_can_contact: bool = True
-    reported_for_person_reason: str = ""  # COM-6
-    case_worker_id: str | None = None
-
-
-@dataclass
-class StartUrgentChange:
-    """The HTTP body of ``POST /processes`` with type ``urgent-change`` (besides type and case_id)."""
-
-    kind: Kind  # lasting (UC-1) or short (UC-2)
-    started_at: datetime  # when the extra support actually began; may be in the past
-    description: str  # what changed and what support was inserted
-    # COM-6: false when the person cannot or will not contact the case worker; then the reason.
-    person_can_contact: bool = True
-    reported_for_person_reason: str = ""
-
-
-@dataclass(kw_only=True)
-class NotifyCaseWorker(Action):
-    """UC-1 / UC-2: the provider tells the case worker (via the case workers' mailbox)."""
-
-    message: str = ""
-
-
-@dataclass(kw_only=True)
-class NeedEnded(Action):
-    """UC-2: the short need ended before day 4; ``occurred_at`` is when."""
-
-    note: str = ""
-
-
-@dataclass(kw_only=True)
-class Respond(Action):
-    """UC-4: the case worker's answer. ``decision_date`` is required when granted and must be the
-    proposed date (state ``details.proposed_decision_date``); ``follow_up_on`` when booked."""
-
-    outcome: Outcome
-    decision_date: date | None = None
-    services: list[str] = field(default_factory=list)
-    follow_up_on: date | None = None
-    note: str = ""
-
-
-@dataclass(kw_only=True)
-class Escalate(Action):
-    """COM-7: the responsible case worker is absent; the reason for the extra priority."""
-
-    reason: str
 
 
 @workflow.defn(name="urgent-change")
@@ -170,12 +114,7 @@ class UrgentChangeWorkflow(ProcessWorkflow):
             await self._open_notify()
         else:
             notify_opens = rules.notify_opens_at(inp.started_at, self._rules)
-            await self.steps.open(
-                "need_ended",
-                role=PROVIDER,
-                org=inp.provider_id,
-                title="Meddela om behovet upphört inom tre dagar",
-            )
+            await self.provider_step("need_ended", "Meddela om behovet upphört inom tre dagar")
         while True:
             step = await self.steps.next(until=notify_opens)
             if step is None:  # UC-2: 00:00 of day 4, the need remains
@@ -199,8 +138,7 @@ class UrgentChangeWorkflow(ProcessWorkflow):
 
     @workflow.update
     async def notify_case_worker(self, action: NotifyCaseWorker) -> ProcessState:
-        await self.steps.complete("notify_case_worker", action)
-        return self.state()
+        return await self.complete_step("notify_case_worker", action)
 
     @notify_case_worker.validator
     def _check_notify_case_worker(self, action: NotifyCaseWorker) -> None:
@@ -211,8 +149,7 @@ class UrgentChangeWorkflow(ProcessWorkflow):
 
     @workflow.update
     async def need_ended(self, action: NeedEnded) -> ProcessState:
-        await self.steps.complete("need_ended", action)
-        return self.state()
+        return await self.complete_step("need_ended", action)
 
     @need_ended.validator
     def _check_need_ended(self, action: NeedEnded) -> None:
@@ -222,37 +159,26 @@ class UrgentChangeWorkflow(ProcessWorkflow):
 
     @workflow.update
     async def respond(self, action: Respond) -> ProcessState:
-        await self.steps.complete("respond", action)
-        return self.state()
+        return await self.complete_step("respond", action)
 
     @respond.validator
     def _check_respond(self, action: Respond) -> None:
         self.steps.check("respond", action)
-        inp = self.inp
-        if action.outcome == rules.GRANTED:
-            if action.decision_date is None:
-                proposed = rules.proposed_decision_date(inp.kind, inp.started_at, self._rules)
-                raise invalid(f"Ange beslutsdatum (decision_date): {proposed.isoformat()}.")
-            with rule_check():
-                rules.check_decision_date(action.decision_date, inp.kind, inp.started_at, self._rules)
-        elif action.decision_date is not None:
-            raise invalid("Beslutsdatum anges bara när utökat stöd beviljas.")
-        if action.outcome == rules.FOLLOW_UP_BOOKED:
-            if action.follow_up_on is None:
-                raise invalid("Ange när uppföljningen är bokad (follow_up_on).")
-            assert self.notified_at is not None  # respond opens only after the notification
-            if action.follow_up_on < calendar.local_date(self.notified_at):
-                raise invalid(
-                    f"Uppföljningen {action.follow_up_on} kan inte ligga före meddelandet "
-                    f"{calendar.local_date(self.notified_at)}."
-                )
-        elif action.follow_up_on is not None:
-            raise invalid("follow_up_on anges bara när en uppföljning bokas.")
+        assert self.notified_at is not None  # respond opens only after the notification
+        with rule_check():
+            rules.check_response(
+                action.outcome,
+                action.decision_date,
+                action.follow_up_on,
+                self.inp.kind,
+                self.inp.started_at,
+                self.notified_at,
+                self._rules,
+            )
 
     @workflow.update
     async def escalate(self, action: Escalate) -> ProcessState:
-        await self.steps.complete("escalate", action)
-        return self.state()
+        return await self.complete_step("escalate", action)
 
     @escalate.validator
     def _check_escalate(self, action: Escalate) -> None:
@@ -272,12 +198,9 @@ class UrgentChangeWorkflow(ProcessWorkflow):
 
     async def _report(self) -> None:
         inp = self.inp
-        started = f"{calendar.local(inp.started_at):%Y-%m-%d %H:%M}"
-        await self._start("support_started", f"Process startad: {rules.KIND_LABELS[inp.kind]}.")
-        self.note(
-            inp.reported_by,
-            f"Rapporterade {rules.KIND_LABELS[inp.kind]}: utökat stöd sedan {started}. {inp.description}",
-        )
+        started, kind = f"{calendar.local(inp.started_at):%Y-%m-%d %H:%M}", rules.KIND_LABELS[inp.kind]
+        await self._start("support_started", f"Process startad: {kind}.")
+        self.note(inp.reported_by, f"Rapporterade {kind}: utökat stöd sedan {started}. {inp.description}")
         if inp.reported_by.role == DEPUTY_MANAGER:
             # UC-3: support inserted in on-call time is reported to the responsible provider,
             # which then notifies the case worker; deadlines count from started_at all the same.
@@ -285,13 +208,13 @@ class UrgentChangeWorkflow(ProcessWorkflow):
                 self._provider_mailbox,
                 "Utökat stöd insatt under jourtid",
                 f"{inp.reported_by.label} har satt in utökat stöd sedan {started} "
-                f"({rules.KIND_LABELS[inp.kind]}): {inp.description}. "
+                f"({kind}): {inp.description}. "
                 "Ansvarig hemtjänst meddelar biståndshandläggaren.",
                 inp.reported_by,
             )
         await self.effects.journal(
             PROVIDER_JOURNAL,
-            f"Utökat stöd sedan {started} ({rules.KIND_LABELS[inp.kind]}): {inp.description}",
+            f"Utökat stöd sedan {started} ({kind}): {inp.description}",
             inp.reported_by,
             inp.started_at,
         )
@@ -299,34 +222,23 @@ class UrgentChangeWorkflow(ProcessWorkflow):
         if inp.kind == rules.SHORT:
             self.deadlines["notify_opens"] = rules.notify_opens_at(inp.started_at, self._rules)
         # COM-7: open throughout for the provider, used when the responsible case worker is absent.
-        await self.steps.open(
-            "escalate",
-            role=PROVIDER,
-            org=inp.provider_id,
-            title="Eskalera till förste biståndshandläggare (ansvarig handläggare frånvarande)",
+        await self.provider_step(
+            "escalate", "Eskalera till förste biståndshandläggare (ansvarig handläggare frånvarande)"
         )
 
     async def _open_notify(self) -> None:
         """UC-1 / UC-2: the provider notifies the case worker; lateness reaches the case workers."""
         await self.set_stage("notify")
-        await self.steps.open(
+        await self.provider_step(
             "notify_case_worker",
-            role=PROVIDER,
-            org=self.inp.provider_id,
-            title="Meddela biståndshandläggaren om det utökade stödet",
-            due_at=self.deadlines["notify_case_worker"],
-            escalate_to=CASE_WORKER,
-            escalation_mailbox=self.profile.mailboxes.case_workers,
+            "Meddela biståndshandläggaren om det utökade stödet",
+            self.deadlines["notify_case_worker"],
         )
 
     async def _need_ended(self, action: NeedEnded) -> ProcessState:
         """UC-2: the need ended within three days: no decision, no payment for the extra."""
         ended = action.occurred_at or workflow.now()
-        note = f" {action.note}" if action.note else ""
-        text = (
-            f"Behovet upphörde {calendar.local(ended):%Y-%m-%d %H:%M}, före dag 4. "
-            f"Inget beslut och ingen ersättning för det utökade stödet.{note}"
-        )
+        text = rules.need_ended_text(ended, action.note)
         await self.effects.journal(PROVIDER_JOURNAL, text, action.actor, ended)
         return await self.close("need_ended", text, action.actor)
 
@@ -337,9 +249,7 @@ class UrgentChangeWorkflow(ProcessWorkflow):
         await self.effects.message(
             self.profile.mailboxes.senior_case_worker,
             "Eskalering: brådskande behovsförändring",
-            f"Ansvarig biståndshandläggare är frånvarande. Anledning till extra prioritet: "
-            f"{action.reason}. {rules.KIND_LABELS[inp.kind].capitalize()} sedan "
-            f"{calendar.local(inp.started_at):%Y-%m-%d %H:%M}: {inp.description}",
+            rules.escalation_text(action.reason, inp.kind, inp.started_at, inp.description),
             action.actor,
         )
         self.details["escalated"] = {"reason": action.reason, "by": action.actor.label}
@@ -352,16 +262,10 @@ class UrgentChangeWorkflow(ProcessWorkflow):
         inp = self.inp
         self.notified_at = action.occurred_at or workflow.now()
         self.details["notified_at"] = self.notified_at.isoformat()
-        reason = (
-            f"\nBrukaren kontaktar inte själv handläggaren: {inp.reported_for_person_reason}"  # COM-6
-            if not inp.person_can_contact
-            else ""
-        )
-        message = f"\n{action.message}" if action.message else ""
-        body = (
-            f"{rules.KIND_LABELS[inp.kind].capitalize()}: utökat stöd sedan "
-            f"{calendar.local(inp.started_at):%Y-%m-%d %H:%M}. {inp.description}{message}{reason}\n"
-            f"Beslut vid beviljande dateras från {self.details['proposed_decision_date']}."
+        reason = None if inp.person_can_contact else inp.reported_for_person_reason  # COM-6
+        proposed = self.details["proposed_decision_date"]
+        body = rules.notification_text(
+            inp.kind, inp.started_at, inp.description, action.message, reason, proposed
         )
         subject = "Brådskande behovsförändring"
         await self.effects.message(self.profile.mailboxes.case_workers, subject, body, action.actor)
@@ -376,14 +280,7 @@ class UrgentChangeWorkflow(ProcessWorkflow):
         await self.set_stage("notified")
         due = rules.respond_due(self.notified_at, self._rules)  # UC-4 / COM-1
         self.deadlines["respond"] = due
-        step = await self.steps.open(
-            "respond",
-            role=CASE_WORKER,
-            title="Återkoppla på den brådskande behovsförändringen",
-            due_at=due,
-            escalate_to=SENIOR_CASE_WORKER,  # COM-7: overdue case-worker steps
-            escalation_mailbox=self.profile.mailboxes.senior_case_worker,
-        )
+        step = await self.case_worker_step("respond", "Återkoppla på den brådskande behovsförändringen", due)
         if self.escalation is not None:
             await self.steps.escalate_now(step, SENIOR_CASE_WORKER, SYSTEM, self.escalation.reason)
 
@@ -410,16 +307,7 @@ class UrgentChangeWorkflow(ProcessWorkflow):
     async def _granted(self, action: Respond, decision_date: date, at: datetime, note: str) -> ProcessState:
         """UC-1 / UC-2: the decision is dated from the start day (lasting) or day 4 (short)."""
         decision_id = f"{self.ref.process_id}/decision"
-        await self.effects.record_decision(
-            DecisionRecord(
-                decision_id=decision_id,
-                case_id=self.ref.case_id,
-                kind="care",
-                services=list(action.services),
-                start_date=decision_date,
-                process_id=self.ref.process_id,
-            )
-        )
+        await self.record_decision(decision_id, "care", action.services, decision_date)
         self.details["decision_id"] = decision_id
         self.details["decision_date"] = decision_date.isoformat()
         services = f" ({', '.join(action.services)})" if action.services else ""

@@ -1,14 +1,17 @@
 """Rules of extra visits registered by the provider and reviewed by the case worker (UC-5, SU).
 
-Pure functions over months, dates and instants; the extra-visits workflow and the API use them.
-A month is given as ``"YYYY-MM"``; every function raises ValueError with a Swedish message.
+Pure functions over months, dates and instants, and the record of one registered visit; the
+extra-visits workflow and the API use them. A month is given as ``"YYYY-MM"``; every check raises
+ValueError with a Swedish message.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from workflows import calendar
 
@@ -155,3 +158,153 @@ def review_due(opened_at: datetime) -> datetime:
 def answer_due(questioned_at: datetime) -> datetime:
     """UC-5: the provider answers a question about an extra visit within a week (CAL-6)."""
     return calendar.within_a_week(questioned_at)
+
+
+@dataclass
+class Visit:
+    """One registered extra visit and what became of it; the process shows ``view()`` in its details."""
+
+    visit_id: str
+    visit_date: date
+    kind: VisitKind
+    services: list[str]
+    minutes: int | None
+    reason: str
+    registered_at: datetime
+    registered_by: str
+    status: str = REGISTERED
+    question: str | None = None
+    questioned_at: datetime | None = None
+    answer_due: datetime | None = None
+    answer: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    lasting_need: bool = False
+    order_id: str | None = None
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "visit_id": self.visit_id,
+            "visit_date": self.visit_date.isoformat(),
+            "kind": self.kind,
+            "services": list(self.services),
+            "minutes": self.minutes,
+            "note_type": NOTE_TYPE,
+            "reason": self.reason,
+            "registered_at": self.registered_at.isoformat(),
+            "registered_by": self.registered_by,
+            "status": self.status,
+            "question": self.question,
+            "answer_due": self.answer_due.isoformat() if self.answer_due else None,
+            "answer": self.answer,
+            "decided_by": self.decided_by,
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "lasting_need": self.lasting_need,
+            "order_id": self.order_id,
+        }
+
+
+class Decision(Protocol):
+    """The case worker's decision on one visit, as the review carries it."""
+
+    visit_id: str
+    decision: ReviewDecision
+    question: str
+    lasting_need: bool
+
+
+def find_visit(visits: list[Visit], visit_id: str) -> Visit | None:
+    return next((v for v in visits if v.visit_id == visit_id), None)
+
+
+def check_review(decisions: Sequence[Decision], visits: list[Visit]) -> None:
+    """UC-5: each decision concerns another visit pending review; a question has its text, and a
+    lasting need comes only with an approval."""
+    seen: set[str] = set()
+    for decision in decisions:
+        visit = find_visit(visits, decision.visit_id)
+        if visit is None:
+            raise ValueError(f"Det finns inget extra besök {decision.visit_id}.")
+        if decision.visit_id in seen:
+            raise ValueError(f"Besöket {decision.visit_id} förekommer flera gånger i granskningen.")
+        seen.add(decision.visit_id)
+        if visit.status not in PENDING_REVIEW:
+            raise ValueError(
+                f"Besöket {visit.visit_id} väntar inte på granskning (status: {STATUS_LABELS[visit.status]})."
+            )
+        if decision.decision == "question" and not decision.question.strip():
+            raise ValueError(f"Skriv frågan till utföraren om besöket {visit.visit_id}.")
+        if decision.lasting_need and decision.decision != "approve":
+            raise ValueError("Ett varaktigt behov kan bara anges när den extra insatsen godkänns.")
+
+
+def check_answer(visits: list[Visit], visit_id: str, answer: str) -> None:
+    """UC-5: the provider answers a visit's open question with a text."""
+    visit = find_visit(visits, visit_id)
+    if visit is None:
+        raise ValueError(f"Det finns inget extra besök {visit_id}.")
+    if visit.status != QUESTIONED:
+        raise ValueError(f"Besöket {visit.visit_id} har ingen obesvarad fråga.")
+    if not answer.strip():
+        raise ValueError("Skriv ett svar på frågan.")
+
+
+def visit_text(visit: Visit) -> str:
+    """A registered visit as the timeline and the journal note show it."""
+    minutes = f", {visit.minutes} min extra" if visit.minutes else ""
+    return (
+        f"{VISIT_KIND_LABELS[visit.kind]} {visit.visit_date} ({visit.visit_id}): "
+        f"{', '.join(visit.services)}{minutes}"
+    )
+
+
+def decide(visit: Visit, decision: ReviewDecision, question: str, by: str, at: datetime) -> str:
+    """UC-5: record the case worker's decision on the visit (a question is answered within a week,
+    CAL-6); returns the decision's line of the review."""
+    visit.decided_by = by
+    visit.decided_at = at
+    line = (
+        f"Extra insats {visit.visit_id} ({VISIT_KIND_LABELS[visit.kind]}, {visit.visit_date}): "
+        f"{DECISION_LABELS[decision]}"
+    )
+    match decision:
+        case "approve":
+            visit.status = APPROVED
+        case "reject":
+            visit.status = REJECTED
+        case "question":
+            visit.status = QUESTIONED
+            visit.question = question.strip()
+            visit.questioned_at = at
+            visit.answer_due = answer_due(at)
+            visit.answer = None
+            line += f": {visit.question} Svar senast {calendar.local(visit.answer_due):%Y-%m-%d}"
+    return line
+
+
+def review_text(lines: list[str], note: str) -> str:
+    """A review's decisions, one line each, and the case worker's note."""
+    text = "\n".join(lines) if lines else "Inga extra insatser att besluta om."
+    return text + (f"\n{note.strip()}" if note.strip() else "")
+
+
+def summary(visits: list[Visit]) -> dict[str, Any]:
+    """UC-5: what the month's extra visits came to."""
+    approved = [v for v in visits if v.status == APPROVED]
+    rejected = [v for v in visits if v.status == REJECTED]
+    return {
+        "registered": len(visits),
+        "approved": len(approved),
+        "rejected": len(rejected),
+        "approved_extra_minutes": sum(v.minutes or 0 for v in approved),
+        "rejected_extra_minutes": sum(v.minutes or 0 for v in rejected),
+        "orders": [v.order_id for v in approved if v.order_id],
+    }
+
+
+def summary_text(month: str, summary: dict[str, Any]) -> str:
+    return (
+        f"Extra insatser {month_label(month)}: {summary['registered']} registrerade, "
+        f"{summary['approved']} godkända ({summary['approved_extra_minutes']} min extra), "
+        f"{summary['rejected']} avslagna, {len(summary['orders'])} nya beställningar."
+    )

@@ -1,14 +1,14 @@
 """Deadline and validation rules of the new urgent case (person without home care): NEW-1..NEW-7.
 
-Pure functions over instants and dates; the new-urgent-case workflow and the API previews both
-use them.
+Pure functions over instants and dates, and the texts of the process; the new-urgent-case
+workflow and the API previews both use them.
 """
 
 from __future__ import annotations
 
 import calendar as month_calendar
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from workflows import calendar
 from workflows.profiles import Profile
@@ -100,3 +100,183 @@ def check_order_start(start_date: date, decision_date: date | None, help_started
     floor = decision_date or (proposed_decision_date(help_started_at) if help_started_at else None)
     if floor is not None and start_date < floor:
         raise ValueError(f"Beställningens startdatum {start_date} är före dagen hjälpen påbörjades {floor}.")
+
+
+def stamp(instant: datetime) -> str:
+    """An instant as the process's texts show it: local date and time."""
+    return f"{calendar.local(instant):%Y-%m-%d %H:%M}"
+
+
+def check_start(
+    person_name: str,
+    help_started_at: datetime | None,
+    reported_at: datetime | None,
+    granted_by_on_call: bool,
+    by_on_call_supervisor: bool,
+    profile: Profile,
+    now: datetime,
+) -> datetime | None:
+    """Starting a new case: a name; instants with their offset, not in the future; NEW-2: only the
+    on-call supervisor grants, in on-call time, stating when help started. Returns when the need was
+    reported (for a grant by default when help started). Raises ValueError with the reason in Swedish."""
+    if not person_name.strip():
+        raise ValueError("Ange personens namn.")
+    for name, instant in (("help_started_at", help_started_at), ("reported_at", reported_at)):
+        if instant is None:
+            continue
+        if instant.tzinfo is None:
+            raise ValueError(f"{name} måste anges med tidszon.")
+        if instant > now:
+            raise ValueError(f"{name} ligger i framtiden.")
+    if granted_by_on_call:
+        if not by_on_call_supervisor:
+            raise ValueError("Endast jourhavande arbetsledare kan bevilja hemtjänst under jourtid.")
+        if help_started_at is None:
+            raise ValueError("Ange när hjälpen påbörjades (help_started_at).")
+        reported_at = reported_at or help_started_at
+        if reported_in(reported_at, profile) != ON_CALL:
+            raise ValueError(
+                f"{stamp(reported_at)} är kontorstid; jourhavande arbetsledare beviljar endast under jourtid."
+            )
+    return reported_at
+
+
+def check_decision(
+    granted: bool,
+    order_sent: bool,
+    services: list[str],
+    stated_date: date | None,
+    help_started_at: datetime | None,
+    now: datetime,
+) -> None:
+    """A refusal only before the order is sent; a grant names its services and is dated from the
+    day help started (NEW-4): the stated date, else the proposed one."""
+    if not granted:
+        if order_sent:
+            raise ValueError("En beställning har redan skickats; avslag kan inte registreras här.")
+        return
+    if not services:
+        raise ValueError("Ange minst en beviljad insats.")
+    decision_date = decision_date_of(stated_date, help_started_at)
+    if decision_date is None:
+        raise ValueError("Ange beslutsdatum: den dag hjälpen påbörjades.")
+    check_decision_date(decision_date, help_started_at, now)
+
+
+def report_note(granted_by_on_call: bool, reported: ReportedIn, provider_id: str) -> str:
+    """Who did what: the on-call grant (NEW-2) or the report (NEW-1)."""
+    if granted_by_on_call:
+        return f"Beviljade hemtjänst under jourtid; utförare {provider_id}"
+    when = REPORTED_IN_LABELS[reported]
+    return f"Anmälde brådskande behov i nytt ärende under {when}; utförare {provider_id}"
+
+
+def mandate_text(granted_at: datetime, mandate_ends_at: datetime) -> str:
+    """NEW-2: the on-call grant and how long the supervisor's mandate holds."""
+    return (
+        f"Jourhavande arbetsledare har beviljat hemtjänst under jourtid från "
+        f"{stamp(granted_at)}. Mandatet gäller till {stamp(mandate_ends_at)}; därefter ansvarar "
+        "biståndshandläggaren."
+    )
+
+
+def unknown_person_message(reported_at: datetime) -> str:
+    """NEW-5: the written instructions to the default provider after the oral contact."""
+    return (
+        "Skriftliga instruktioner efter muntlig kontakt: en person som inte är känd sedan tidigare "
+        f"behöver akuta insatser från {stamp(reported_at)}. Utför insatserna enligt de muntliga "
+        "instruktionerna. En uppföljning sker skyndsamt och uppdraget skickas efter uppföljningen. "
+        "Besöken registreras inte som extra insatser/besök."
+    )
+
+
+def unknown_person_journal(provider_id: str) -> str:
+    """NEW-5: the journal note that the default provider was told."""
+    return (
+        f"Okänd person med akut behov: utföraren {provider_id} (ickevalsalternativ) underrättad "
+        "muntligt och skriftligt via funktionsbrevlådan."
+    )
+
+
+def verbal_decision_message(who: str, called_at: datetime, due: datetime) -> str:
+    """NEW-3 / ORD-6: the written confirmation of the verbal decision given by phone."""
+    return (
+        f"Bekräftar det muntliga beslutet om brådskande hemtjänst som lämnades per telefon till "
+        f"{who} {stamp(called_at)}. Beslut och beställning skickas senast "
+        f"{calendar.local_date(due)}."
+    )
+
+
+def verbal_decision_journal(who: str) -> str:
+    """ORD-6: the verbal decision in the journal."""
+    return (
+        f"Muntligt beslut om brådskande hemtjänst lämnat per telefon till {who}; bekräftat "
+        "skriftligt till utförarens funktionsbrevlåda."
+    )
+
+
+def decision_journal(services: list[str], decision_date: date, note: str) -> str:
+    """NEW-4: the decision, dated from the day help started."""
+    note = f" {note}" if note else ""
+    return (
+        f"Beslut om hemtjänst ({', '.join(services)}) daterat från {decision_date}, "
+        f"den dag hjälpen påbörjades.{note}"
+    )
+
+
+def closing_text(no_need: bool, at: datetime, help_started_at: datetime | None, note: str) -> str:
+    """NEW-6: no continued need (or help not granted); the help given meanwhile stands."""
+    since = f" från {stamp(help_started_at)}" if help_started_at else ""
+    why = "Inget fortsatt behov" if no_need else "Fortsatt hjälp beviljas inte"
+    note = f" {note}" if note else ""
+    return (
+        f"{why}; ärendet avslutas {stamp(at)}. Hjälpen som gavs{since} till och med "
+        f"{calendar.local_date(at)} kvarstår.{note}"
+    )
+
+
+def start_details(
+    reported_at: datetime,
+    profile: Profile,
+    granted_by_on_call: bool,
+    unknown_person: bool,
+    provider_id: str,
+    help_started_at: datetime | None,
+) -> dict[str, Any]:
+    """What the process shows from its start, with the decision date the form proposes (NEW-4)."""
+    details: dict[str, Any] = {
+        "reported_in": reported_in(reported_at, profile),
+        "reported_at": calendar.local(reported_at).isoformat(),
+        "granted_by_on_call": granted_by_on_call,
+        "unknown_person": unknown_person,
+        "provider_id": provider_id,
+    }
+    if help_started_at is not None:
+        details["help_started_at"] = calendar.local(help_started_at).isoformat()
+        details["proposed_decision_date"] = proposed_decision_date(help_started_at).isoformat()
+    return details
+
+
+def decision_date_of(decision_date: date | None, help_started_at: datetime | None) -> date | None:
+    """NEW-4: the stated decision date, else the proposed one when the start of help is known."""
+    if decision_date is not None:
+        return decision_date
+    if help_started_at is not None:
+        return proposed_decision_date(help_started_at)
+    return None
+
+
+def help_given(help_started_at: datetime | None, closed_at: datetime) -> dict[str, str | None]:
+    """NEW-6: the help given until the case closed, which stands."""
+    return {
+        "from": calendar.local(help_started_at).isoformat() if help_started_at else None,
+        "to": calendar.local_date(closed_at).isoformat(),
+    }
+
+
+def granted_text(decision_date: date | None, first_follow_up_due: str) -> str:
+    """NEW-4 / NEW-7: the process's end once decided and ordered."""
+    return (
+        f"Beslut fattat från {decision_date} och beställning skickad; första uppföljning senast "
+        f"{first_follow_up_due}."
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from workflows import calendar
 from workflows.profiles import OfficeHours, OrderRules
@@ -53,6 +53,52 @@ def phone_due(sent_at: datetime, hours: OfficeHours, rules: OrderRules) -> datet
     if phone_target(sent_at, hours) == COORDINATOR:
         return calendar.office_hours_end(calendar.local_date(sent_at), hours)
     return sent_at + timedelta(minutes=rules.on_call_phone_within_minutes)
+
+
+def check_phone_call(
+    called_at: datetime, sent_at: datetime, phoned: PhoneTarget, phoned_name: str, hours: OfficeHours
+) -> None:
+    """COM-3: the call makes sure the sent order was received, so it comes after the sending, and
+    reaches the right person for the time of the call. Raises ValueError with the reason in Swedish."""
+    if called_at < sent_at:
+        raise ValueError("Samtalet kan inte ha skett innan beställningen skickades.")
+    expected = phone_target(called_at, hours)
+    if phoned != expected:
+        raise ValueError(
+            f"Klockan {calendar.local(called_at):%H:%M} ska {PHONE_TARGET_LABELS[expected]} kontaktas, "
+            f"inte {PHONE_TARGET_LABELS[phoned]}."
+        )
+    if not phoned_name.strip():
+        raise ValueError("Ange vem som kontaktades.")
+
+
+def check_request(
+    provider_id: str | None, items: list[ServiceItem], sent_at: datetime | None, now: datetime
+) -> None:
+    """Starting an order: a provider, at least one item, not sent in the future. Raises ValueError."""
+    if not provider_id:
+        raise ValueError("Ärendet har ingen utförare; ange provider_id.")
+    if not items:
+        raise ValueError("En beställning måste innehålla minst en insats.")
+    if sent_at is not None and sent_at > now:
+        raise ValueError("sent_at ligger i framtiden.")
+
+
+def order_text(items: list[ServiceItem], start_date: date, other: str) -> str:
+    """The order's message to the provider; COM-4: with "övrigt", the start-up information."""
+    other_text = f"\nÖvrigt: {other}" if other else ""
+    return f"Insatser: {', '.join(item.name for item in items)}. Start {start_date.isoformat()}.{other_text}"
+
+
+def not_executable_text(reason: str, contact_attempts: int, person_declined: bool) -> str:
+    """ORD-3: the provider's reason, for the case worker and the provider's journal."""
+    declined = " Brukaren har avböjt insatsen." if person_declined else ""
+    return f"Beställningen kan inte verkställas: {reason}. Kontaktförsök: {contact_attempts}.{declined}"
+
+
+def item_rows(items: list[ServiceItem]) -> list[dict[str, Any]]:
+    """The order's items as the read model stores them."""
+    return [{"name": i.name, "kind": i.kind, "minutes_per_month": i.minutes_per_month} for i in items]
 
 
 def confirm_due(arrived_at: datetime) -> datetime:

@@ -118,3 +118,73 @@ def check_need_ended(ended_at: datetime, started_at: datetime, rules: Deadlines)
         raise ValueError("Behovet kan inte ha upphört innan det utökade stödet började.")
     if ended_at >= notify_opens_at(started_at, rules):
         raise ValueError("Behovet kvarstod dag 4: meddela biståndshandläggaren i stället.")
+
+
+def check_response(
+    outcome: Outcome,
+    decision_date: date | None,
+    follow_up_on: date | None,
+    kind: Kind,
+    started_at: datetime,
+    notified_at: datetime,
+    rules: Deadlines,
+) -> None:
+    """UC-4: a grant carries the proposed decision date (UC-1 / UC-2), a booked follow-up its date,
+    not before the notification; neither date otherwise. Raises ValueError in Swedish."""
+    if outcome == GRANTED:
+        if decision_date is None:
+            proposed = proposed_decision_date(kind, started_at, rules)
+            raise ValueError(f"Ange beslutsdatum (decision_date): {proposed.isoformat()}.")
+        check_decision_date(decision_date, kind, started_at, rules)
+    elif decision_date is not None:
+        raise ValueError("Beslutsdatum anges bara när utökat stöd beviljas.")
+    if outcome == FOLLOW_UP_BOOKED:
+        if follow_up_on is None:
+            raise ValueError("Ange när uppföljningen är bokad (follow_up_on).")
+        if follow_up_on < calendar.local_date(notified_at):
+            raise ValueError(
+                f"Uppföljningen {follow_up_on} kan inte ligga före meddelandet "
+                f"{calendar.local_date(notified_at)}."
+            )
+    elif follow_up_on is not None:
+        raise ValueError("follow_up_on anges bara när en uppföljning bokas.")
+
+
+def notification_text(
+    kind: Kind,
+    started_at: datetime,
+    description: str,
+    message: str,
+    reported_for_person_reason: str | None,
+    proposed: str,
+) -> str:
+    """UC-1 / UC-2: the provider's message to the case workers' mailbox; COM-6: with the reason the
+    person does not contact the case worker (``None`` when they do)."""
+    reason = (
+        f"\nBrukaren kontaktar inte själv handläggaren: {reported_for_person_reason}"
+        if reported_for_person_reason is not None
+        else ""
+    )
+    message = f"\n{message}" if message else ""
+    return (
+        f"{KIND_LABELS[kind].capitalize()}: utökat stöd sedan "
+        f"{calendar.local(started_at):%Y-%m-%d %H:%M}. {description}{message}{reason}\n"
+        f"Beslut vid beviljande dateras från {proposed}."
+    )
+
+
+def need_ended_text(ended_at: datetime, note: str) -> str:
+    """UC-2: the need ended within three days: no decision, no payment for the extra."""
+    return (
+        f"Behovet upphörde {calendar.local(ended_at):%Y-%m-%d %H:%M}, före dag 4. "
+        f"Inget beslut och ingen ersättning för det utökade stödet.{f' {note}' if note else ''}"
+    )
+
+
+def escalation_text(reason: str, kind: Kind, started_at: datetime, description: str) -> str:
+    """COM-7: the message to the senior case worker: why, and what the change is."""
+    return (
+        f"Ansvarig biståndshandläggare är frånvarande. Anledning till extra prioritet: "
+        f"{reason}. {KIND_LABELS[kind].capitalize()} sedan "
+        f"{calendar.local(started_at):%Y-%m-%d %H:%M}: {description}"
+    )

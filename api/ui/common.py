@@ -1,0 +1,135 @@
+"""What the pages share: the templates, the rendering, the error box and the login redirect."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from api.auth import Principal, current_user
+from api.deps import SettingsDep
+from api.ui import forms, labels
+from workflows import calendar
+
+HERE = Path(__file__).parent
+WEEKDAYS = ("mån", "tis", "ons", "tors", "fre", "lör", "sön")
+HOME = "/ui/uppgifter"
+LOGIN = "/ui/login"
+
+templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def ui_router() -> APIRouter:
+    """A resource's router: under ``/ui``, not in the OpenAPI document."""
+    return APIRouter(prefix="/ui", include_in_schema=False)
+
+
+def local_time(instant: datetime | None) -> str:
+    """An instant as Stockholm wall-clock time (CAL-2), e.g. ``mån 2026-11-23 10:00``."""
+    if instant is None:
+        return ""
+    moment = calendar.local(instant)
+    return f"{WEEKDAYS[moment.weekday()]} {moment:%Y-%m-%d %H:%M}"
+
+
+templates.env.filters["local"] = local_time
+templates.env.globals.update(
+    field_label=labels.field_label,
+    choice_label=labels.choice_label,
+    action_label=labels.action_label,
+    deadline_label=labels.deadline_label,
+    stage_label=labels.stage_label,
+    outcome_label=labels.outcome_label,
+    role_label=labels.role_label,
+    process_label=labels.process_label,
+    status_label=labels.status_label,
+    decision_kind_label=labels.decision_kind_label,
+    order_status_label=labels.order_status_label,
+)
+
+
+class LoginRequired(Exception):
+    """No valid token: the page sends the browser to the login form."""
+
+
+def ui_user(request: Request, settings: SettingsDep) -> Principal:
+    try:
+        return current_user(request, settings)
+    except HTTPException as error:
+        raise LoginRequired from error
+
+
+UiUser = Annotated[Principal, Depends(ui_user)]
+
+
+@dataclass
+class Problem:
+    """What went wrong, for the error box: the HTTP status and the Swedish messages."""
+
+    status_code: int
+    messages: list[str]
+    form: str = ""  # the id of the form whose values are shown again
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, error: HTTPException, form: str = "", values: Mapping[str, str] | None = None) -> Problem:
+        return cls(error.status_code, forms.error_messages(error.detail), form, values or {})
+
+
+@dataclass
+class GeneratedForm:
+    """A form of a start request or an action: its fields, target and fresh Idempotency-Key."""
+
+    form_id: str
+    title: str
+    action_url: str
+    fields: list[forms.FormField]
+    submit: str
+    hidden: dict[str, str] = field(default_factory=dict)
+    key: str = field(default_factory=lambda: str(uuid.uuid4()))
+    intro: str = ""
+    due_at: datetime | None = None
+    overdue: bool = False
+
+    @property
+    def has_required(self) -> bool:
+        return any(f.required for f in self.fields)
+
+
+def render(
+    request: Request,
+    template: str,
+    user: Principal | None,
+    problem: Problem | None = None,
+    status_code: int = status.HTTP_200_OK,
+    **context: Any,
+) -> HTMLResponse:
+    values = problem.values if problem else {}
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "user": user,
+            "problem": problem,
+            "values": values,
+            "failed_form": problem.form if problem else "",
+            **context,
+        },
+        status_code=problem.status_code if problem else status_code,
+    )
+
+
+def error_page(request: Request, user: Principal | None, error: HTTPException) -> HTMLResponse:
+    return render(request, "error.html", user, Problem.of(error))
+
+
+def form_values(form: FormData) -> dict[str, str]:
+    return {key: value for key, value in form.items() if isinstance(value, str)}

@@ -1,0 +1,84 @@
+"""Inputs of the order process: the workflow input, the start request and one dataclass per action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from workflows.model import Action, Actor
+from workflows.profiles import Profile
+from workflows.rules import order as rules
+from workflows.rules.order import ServiceItem
+
+
+@dataclass
+class OrderInput:
+    case_id: str
+    profile: Profile
+    provider_id: str
+    sent_by: Actor
+    start_date: date  # the day the services are to start
+    items: list[ServiceItem]
+    other: str = ""  # COM-4: "övrigt", start-up information that is not in the investigation
+    sent_at: datetime | None = None  # None: now
+    case_worker_id: str | None = None
+    decision_id: str | None = None
+
+
+@dataclass
+class StartOrder:
+    """The HTTP body of ``POST /processes`` with type ``order`` (besides type and case_id)."""
+
+    start_date: date
+    items: list[ServiceItem]
+    other: str = ""  # COM-4
+    provider_id: str | None = None  # default: the case's provider
+    decision_id: str | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(kw_only=True)
+class PhoneConfirmation(Action):
+    """COM-3: who was phoned (by role) and their name; ``occurred_at`` is when."""
+
+    phoned: rules.PhoneTarget
+    phoned_name: str
+
+
+@dataclass(kw_only=True)
+class ConfirmOrder(Action):
+    """ORD-1: the provider has received the order and starts planning with the person."""
+
+    note: str = ""
+
+
+@dataclass(kw_only=True)
+class RegisterExecution(Action):
+    """ORD-2: the date of the first visit actually performed."""
+
+    execution_date: date
+
+
+@dataclass(kw_only=True)
+class ReportNotExecutable(Action):
+    """ORD-3: why the provider cannot execute despite attempts."""
+
+    reason: str
+    contact_attempts: int = 0
+    person_declined: bool = False
+
+
+@dataclass(kw_only=True)
+class ReviewNotExecuted(Action):
+    """ORD-4: end the order as not executed, or tell the provider to execute it."""
+
+    decision: Literal["end_not_executed", "execute"]
+    note: str = ""
+
+
+@dataclass(kw_only=True)
+class CarePlanDone(Action):
+    """ORD-5: the care plan (genomförandeplan) was made with the person."""
+
+    done_on: date
