@@ -37,8 +37,19 @@ def _state_of_row(row: Process) -> ProcessStateOut:
     return ProcessStateOut.of(state).model_copy(update={"status": row.status, "outcome": row.outcome})
 
 
-async def process_state(client: Client, row: Process) -> ProcessStateOut:
+def release_connection(session: Session) -> None:
+    """End the request's read-model transaction before waiting on Temporal.
+
+    The workflow answers only after its activities have written the read model; a request that
+    kept its pooled connection while waiting could starve those activities under load (the
+    benchmark in bench/ ran the pool dry at 20 concurrent starts before this).
+    """
+    session.commit()
+
+
+async def process_state(session: Session, client: Client, row: Process) -> ProcessStateOut:
     """The workflow's state, or what the read model knows when the workflow is no longer kept."""
+    release_connection(session)
     state = await gateway.current_state(client, row.id)
     return ProcessStateOut.of(state) if state is not None else _state_of_row(row)
 
@@ -89,7 +100,7 @@ async def start_process(
     if key is not None:
         existing = repo.process_by_idempotency_key(session, key)
         if existing is not None:
-            return await process_state(client, visible_process(session, user, existing.id)), False
+            return await process_state(session, client, visible_process(session, user, existing.id)), False
     if not may_start(user, cls):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"Rollen {user.role} får inte starta {cls.process_type}."
@@ -103,6 +114,7 @@ async def start_process(
     profile = starting.choose_profile(cls, case, fields, user, settings, profiles)
     case_id = case.id if case is not None else starting.new_case_id(user, key)
     inp = starting.build(cls, session, case_id, case, profile, fields, user)
+    release_connection(session)
     if case is None:
         return await _start_new_case(client, settings.task_queue, cls, inp, case_id, key)
     row = starting.reserve(session, case.id, cls.process_type, key)
@@ -110,8 +122,9 @@ async def start_process(
         assert key is not None
         existing = repo.process_by_idempotency_key(session, key)
         return await process_state(
-            client, visible_process(session, user, existing.id if existing else "")
+            session, client, visible_process(session, user, existing.id if existing else "")
         ), False
+    release_connection(session)
     try:
         started = await gateway.start_process(
             client, settings.task_queue, cls.process_type, inp, row.id, case.id
@@ -149,6 +162,7 @@ async def perform_action(
     if user.role in READ_ONLY:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"Rollen {user.role} kan inte utföra åtgärder.")
     arg = parse_action(input_class, body, user.actor)
+    release_connection(session)
     return ProcessStateOut.of(
         await gateway.perform(client, row.id, action, arg, key or f"auto-{uuid.uuid4()}")
     )

@@ -60,7 +60,7 @@ async def get_history(
     process_id: str, user: CurrentUser, session: SessionDep, client: ClientDep
 ) -> HistoryOut:
     """The process's history as a readable timeline in Swedish: time, actor, what happened."""
-    state = await services.process_state(client, services.visible_process(session, user, process_id))
+    state = await services.process_state(session, client, services.visible_process(session, user, process_id))
     entries = [
         HistoryEntryOut(at=e.at, when=f"{calendar.local(e.at):%Y-%m-%d %H:%M}", actor=e.actor, text=e.text)
         for e in state.timeline
@@ -89,4 +89,4 @@ async def get_process(
     process_id: str, user: CurrentUser, session: SessionDep, client: ClientDep
 ) -> ProcessStateOut:
     """The process's state: stage, open tasks with deadlines, deviations, outcome."""
-    return await services.process_state(client, services.visible_process(session, user, process_id))
+    return await services.process_state(session, client, services.visible_process(session, user, process_id))

@@ -101,7 +101,7 @@ async def _process_page(
 ) -> HTMLResponse:
     try:
         row = services.visible_process(session, user, process_id)
-        state = await services.process_state(client, row)
+        state = await services.process_state(session, client, row)
     except HTTPException as error:
         return error_page(request, user, error)
     now = datetime.now(UTC)
