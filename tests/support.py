@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,6 +10,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 import pytest
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import WorkflowExecutionStatus
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -112,3 +116,24 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
 def worker_for(env: WorkflowEnvironment, sessions: Any) -> Worker:
     """Every process and activity on a fresh task queue of ``env``, writing to ``sessions``."""
     return build_worker(env.client, Settings(), sessions, task_queue=f"test-{uuid.uuid4()}")
+
+
+async def wait_closed(env: WorkflowEnvironment, workflow_id: str) -> None:
+    """Poll until the workflow has closed.
+
+    Not ``handle.result()``: awaiting a result lets the time-skipping server skip its clock to the
+    next timer of any workflow on it, which moves a shared clock under other tests' feet. Nor
+    ``handle.describe()``, which cannot decode this server's datetime search attributes.
+    """
+    request = DescribeWorkflowExecutionRequest(
+        namespace=env.client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
+    )
+    for _ in range(500):
+        described = await env.client.workflow_service.describe_workflow_execution(request)
+        if (
+            described.workflow_execution_info.status
+            != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+        ):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{workflow_id} did not close")

@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from readmodel import models
-from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, SENIOR
+from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, SENIOR, wait_closed
 from tests.test_api_support import (
     ORDER_CONFIRM_DUE,
     act,
@@ -164,7 +164,7 @@ async def test_ORD_5_a_completed_order_answers_409_to_further_actions_and_keeps_
         "completed",
         "executed",
     )
-    await env.client.get_workflow_handle(process_id).result()  # closed, not only answered
+    await wait_closed(env, process_id)  # closed, not only answered
     again = await act(api, process_id, "care_plan_done", {"done_on": "2026-11-21"})
     assert again.status_code == 409
     assert again.json()["detail"] == "Processen är avslutad."

@@ -8,7 +8,6 @@ run in file order, which is chronological: first those at the server's start tim
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
@@ -17,9 +16,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.enums.v1 import WorkflowExecutionStatus
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
@@ -39,6 +35,7 @@ from tests.support import (
     start,
     sthlm,
     time_skipping_server,
+    wait_closed,
     worker_for,
 )
 from workflows.io.urgent_change import (
@@ -88,19 +85,7 @@ async def close_all(env: WorkflowEnvironment) -> None:
         if "respond" in open_actions(state):
             state = await act(handle, "respond", Respond(actor=CASE_WORKER, outcome="not_granted"))
         assert state.outcome is not None, f"{handle.id} is still open: {open_actions(state)}"
-        request = DescribeWorkflowExecutionRequest(
-            namespace=env.client.namespace, execution=WorkflowExecution(workflow_id=handle.id)
-        )
-        for _ in range(500):
-            described = await env.client.workflow_service.describe_workflow_execution(request)
-            if (
-                described.workflow_execution_info.status
-                != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
-            ):
-                break
-            await asyncio.sleep(0.01)
-        else:
-            raise AssertionError(f"{handle.id} did not complete")
+        await wait_closed(env, handle.id)
 
 
 # -- helpers -------------------------------------------------------------------------------------
