@@ -172,30 +172,27 @@ class ProcessWorkflow:
         )
 
     async def provider_step(self, action: str, title: str, due_at: datetime | None = None) -> Step:
-        """Open a step for the process's provider; one with a deadline escalates to the case workers."""
-        if due_at is None:
-            return await self.steps.open(action, role=PROVIDER, org=self.ref.provider_id, title=title)
+        """Open a step for the process's provider; a missed deadline reaches the case workers."""
         return await self.steps.open(
             action,
             role=PROVIDER,
             org=self.ref.provider_id,
             title=title,
             due_at=due_at,
-            escalate_to=CASE_WORKER,
-            escalation_mailbox=self.profile.mailboxes.case_workers,
+            escalate_to=CASE_WORKER if due_at else None,
+            escalation_mailbox=self.profile.mailboxes.case_workers if due_at else None,
         )
 
     async def case_worker_step(self, action: str, title: str, due_at: datetime | None = None) -> Step:
-        """Open a step for the case worker; one with a deadline escalates to the senior case worker."""
-        if due_at is None:
-            return await self.steps.open(action, role=CASE_WORKER, title=title)
+        """Open a step for the case worker; COM-7: a missed deadline escalates to the senior case
+        worker."""
         return await self.steps.open(
             action,
             role=CASE_WORKER,
             title=title,
             due_at=due_at,
-            escalate_to=SENIOR_CASE_WORKER,
-            escalation_mailbox=self.profile.mailboxes.senior_case_worker,
+            escalate_to=SENIOR_CASE_WORKER if due_at else None,
+            escalation_mailbox=self.profile.mailboxes.senior_case_worker if due_at else None,
         )
 
     def note(self, actor: Actor, text: str, at: datetime | None = None) -> None:

@@ -59,8 +59,6 @@ class UrgentChangeWorkflow(ProcessWorkflow):
     @classmethod
     def build_input(cls, request: StartUrgentChange, ctx: StartContext) -> UrgentChangeInput:
         assert ctx.case is not None
-        if not ctx.profile.enables(cls.process_type):
-            raise ValueError(f"Processen {cls.process_type} används inte i {ctx.profile.display_name}.")
         provider = ctx.case.provider_id
         if not provider:  # like EXT-1: only persons with ongoing home care
             raise ValueError(
