@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from api import errors, openapi, ui
-from api.routes import auth, billing, cases, mailboxes, orders, processes, tasks
+from api.routes import auth, billing, cases, codec, mailboxes, orders, processes, tasks
 from readmodel.database import make_engine, make_session_factory
 from runtime.settings import Settings, get_settings
 from runtime.temporal import connect
@@ -66,7 +66,7 @@ def create_app(
     app.state.sessions = sessions
     app.state.profiles = load_all_profiles()
     errors.install(app)
-    for module in (auth, cases, processes, tasks, orders, mailboxes, billing):
+    for module in (auth, cases, processes, tasks, orders, mailboxes, billing, codec):
         app.include_router(module.router)
     ui.install(app)
     openapi.install(app)

@@ -27,7 +27,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.main import create_app
 from readmodel.database import make_engine, make_session_factory
 from runtime.settings import Settings
-from runtime.temporal import data_converter, dev_server_path, register_search_attributes
+from runtime.temporal import dev_server_path, make_data_converter, register_search_attributes
 from runtime.worker import build_worker
 
 
@@ -77,7 +77,7 @@ async def _login(http: httpx.AsyncClient, body: dict[str, str]) -> dict[str, str
 
 async def bench(orders: int, concurrency: int, folder: Path) -> None:
     env = await WorkflowEnvironment.start_local(
-        data_converter=data_converter,
+        data_converter=make_data_converter(Settings()),
         port=_free_port(),
         ui=False,
         dev_server_existing_path=dev_server_path(),

@@ -6,13 +6,24 @@ how container platforms and the docker-compose file pass them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from runtime.codec import parse_key_ring
 
 DEV_JWT_SECRET = "hemtjanst-local-dev-secret-change-me-in-production"
+
+# The payload key when HEMTJANST_PAYLOAD_KEYS is unset: derived from this fixed text, so that
+# worker.py, the API and every restart share it without configuration and old local histories stay
+# readable. NOT FOR PRODUCTION: anyone with this source code can compute it, so it protects nothing.
+DEV_PAYLOAD_KEY_ID = "dev"
+DEV_PAYLOAD_KEY = hashlib.sha256(b"hemtjanst-samverkan dev payload key, NOT FOR PRODUCTION").digest()
 
 
 class Settings(BaseSettings):
@@ -56,13 +67,51 @@ class Settings(BaseSettings):
 
     default_profile: str = "default"
 
-    @field_validator("temporal_address", "jwt_issuer_key", "jwks_url", mode="before")
+    # Payload encryption keys (AES-256-GCM, runtime/codec.py): "k2:<base64 32 bytes>,k1:<...>", the
+    # first encrypts, all decrypt. Unset: the development key DEV_PAYLOAD_KEY (not for production).
+    # Worker and API must have the same keys. New key: python -m runtime.codec
+    payload_keys: SecretStr | None = None
+    # Browser origins (the Temporal Web UI) allowed to call the codec endpoint /codec, comma-separated.
+    codec_cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:8233"]
+
+    @field_validator("temporal_address", "jwt_issuer_key", "jwks_url", "payload_keys", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # TEMPORAL_ADDRESS= (empty, as compose files and shells often leave it) means "not set".
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("payload_keys")
+    @classmethod
+    def _valid_key_ring(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_key_ring(value.get_secret_value())
+        return value
+
+    @field_validator("codec_cors_origins", mode="before")
+    @classmethod
+    def _origins_list(cls, value: object) -> object:
+        # From the environment: "http://a:8233,http://b:8080" or a JSON list.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [origin.strip().rstrip("/") for origin in text.split(",") if origin.strip()]
+        return value
+
+    @property
+    def payload_key_ring(self) -> tuple[str, dict[str, bytes]]:
+        """(current key id, {key id: 32-byte key}) for the payload codec."""
+        if self.payload_keys is None:
+            return DEV_PAYLOAD_KEY_ID, {DEV_PAYLOAD_KEY_ID: DEV_PAYLOAD_KEY}
+        return parse_key_ring(self.payload_keys.get_secret_value())
+
+    @property
+    def local_codec_endpoint(self) -> str:
+        """The codec endpoint of the local API, which the dev server's Web UI is configured with."""
+        host = "localhost" if self.api_host in ("127.0.0.1", "0.0.0.0") else self.api_host
+        return f"http://{host}:{self.api_port}/codec"
 
     @property
     def local_dev(self) -> bool:

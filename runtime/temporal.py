@@ -7,6 +7,7 @@ both installed next to the Python interpreter of the virtualenv.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -25,17 +26,32 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNamespaceRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from runtime.codec import EncryptionCodec
 from runtime.settings import Settings
 from workflows.search import ALL_KEYS
 
 log = logging.getLogger(__name__)
 
-# Every client, worker and test environment uses this converter: the workflow inputs, states and
-# activity records are dataclasses with datetimes, which the pydantic converter round-trips.
-data_converter = pydantic_data_converter
+
+def make_data_converter(settings: Settings) -> DataConverter:
+    """The converter of every client, worker, replayer and test environment.
+
+    The pydantic converter round-trips the workflow inputs, states and activity records
+    (dataclasses with datetimes); the payload codec then encrypts every payload with the
+    settings' current key (DESIGN.md: no personal data in clear text in histories). Payloads
+    recorded without encryption still decode, so old histories replay.
+    """
+    current, keys = settings.payload_key_ring
+    return dataclasses.replace(pydantic_data_converter, payload_codec=EncryptionCodec(keys, current))
+
+
+# The converter of the default settings (the development key unless HEMTJANST_PAYLOAD_KEYS is set),
+# for code without a Settings object at hand; code with one calls make_data_converter(settings).
+data_converter = make_data_converter(Settings())
 
 
 class BinaryNotFoundError(RuntimeError):
@@ -72,10 +88,15 @@ test_server_path.__test__ = False  # type: ignore[attr-defined]
 
 async def connect(settings: Settings) -> Client:
     """A client for the configured Temporal address, or the local dev server."""
+    if settings.payload_keys is None and not settings.local_dev:
+        log.warning(
+            "HEMTJANST_PAYLOAD_KEYS is not set: payloads are encrypted with the public development "
+            "key, which protects nothing; set it outside local development"
+        )
     return await Client.connect(
         settings.temporal_target,
         namespace=settings.temporal_namespace,
-        data_converter=data_converter,
+        data_converter=make_data_converter(settings),
     )
 
 
@@ -155,6 +176,9 @@ async def get_retention(client: Client, namespace: str) -> timedelta:
 async def start_dev_server(settings: Settings) -> WorkflowEnvironment:
     """Start the bundled dev server: SQLite file under the data folder, Web UI on ui_port.
 
+    The Web UI decodes payloads through the API's codec endpoint (``--ui-codec-endpoint``); the
+    endpoint answers only a supervisor (README: "Personal data and the Temporal UI").
+
     The caller owns the environment and must ``await env.shutdown()`` (or use ``async with``).
     Search attributes and retention are set by the caller through the operator API, so that an
     existing database gets them too.
@@ -163,7 +187,7 @@ async def start_dev_server(settings: Settings) -> WorkflowEnvironment:
     data_dir.mkdir(parents=True, exist_ok=True)
     return await WorkflowEnvironment.start_local(
         namespace=settings.temporal_namespace,
-        data_converter=data_converter,
+        data_converter=make_data_converter(settings),
         ip="127.0.0.1",
         port=settings.dev_server_port,
         ui=True,
@@ -172,6 +196,7 @@ async def start_dev_server(settings: Settings) -> WorkflowEnvironment:
         dev_server_database_filename=str(data_dir / "temporal.db"),
         dev_server_log_level="warn",
         dev_server_startup_timeout=timedelta(seconds=60),
+        dev_server_extra_args=["--ui-codec-endpoint", settings.local_codec_endpoint],
     )
 
 

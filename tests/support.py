@@ -19,7 +19,7 @@ from temporalio.worker import Worker
 
 from readmodel import models
 from runtime.settings import Settings
-from runtime.temporal import data_converter, register_search_attributes, test_server_path
+from runtime.temporal import make_data_converter, register_search_attributes, test_server_path
 from runtime.worker import build_worker
 from workflows.calendar import STOCKHOLM
 from workflows.model import Actor, ProcessState
@@ -102,9 +102,11 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
 
     The bundled binary is used (no download). A module whose tests walk the calendar to fixed
     dates takes one of its own, so that other modules moving their clocks cannot overtake it.
+    Its client encrypts payloads as production does (the test settings' development key), so every
+    workflow test also runs through the payload codec.
     """
     environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server_path(), data_converter=data_converter
+        test_server_existing_path=test_server_path(), data_converter=make_data_converter(Settings())
     )
     try:
         await register_search_attributes(environment.client, "default")
