@@ -14,6 +14,7 @@ from temporalio import activity
 
 from activities.records import (
     BillingNoticeRecord,
+    CaseAssignment,
     CaseRecord,
     DecisionRecord,
     FollowUpEventRecord,
@@ -88,6 +89,13 @@ class ReadModelActivities:
             if session.get(models.Case, record.case_id) is None:
                 session.add(models.Case(id=record.case_id, **_without(record, "case_id")))
 
+    @activity.defn
+    def assign_case_worker(self, record: CaseAssignment) -> None:
+        with self._sessions.begin() as session:
+            case = session.get(models.Case, record.case_id)
+            if case is not None:
+                case.case_worker_id = record.case_worker_id
+
     def all(self) -> list[Any]:
         """Every activity of this class, for the worker."""
         return [
@@ -100,6 +108,7 @@ class ReadModelActivities:
             self.record_decision,
             self.record_follow_up_event,
             self.record_case,
+            self.assign_case_worker,
         ]
 
 

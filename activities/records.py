@@ -129,3 +129,11 @@ class CaseRecord:
     created_at: datetime
     case_worker_id: str | None = None
     provider_id: str | None = None
+
+
+@dataclass
+class CaseAssignment:
+    """The case worker who has taken responsibility for a case (NEW-1: after the take-over)."""
+
+    case_id: str
+    case_worker_id: str

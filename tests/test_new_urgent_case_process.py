@@ -228,6 +228,9 @@ async def test_NEW_5_unknown_person_default_provider_told_at_once_and_order_only
 
     state = await act(handle, "take_over", TakeOver(actor=CASE_WORKER))
     assert actions(state) == {"phone_provider", "close"}
+    with sessions() as session:  # NEW-1: the case is now the responsible case worker's
+        case = session.get(models.Case, case_id)
+        assert case is not None and case.case_worker_id == CASE_WORKER.user_id
     state = await act(
         handle, "phone_provider", PhoneProvider(actor=CASE_WORKER, phoned_name="Sara Samordnare")
     )

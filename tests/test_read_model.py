@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from activities.read_model import ReadModelActivities
 from activities.records import (
     BillingNoticeRecord,
+    CaseAssignment,
     CaseRecord,
     DecisionRecord,
     FollowUpEventRecord,
@@ -372,6 +373,16 @@ def test_record_case_does_not_overwrite_an_existing_case(read_model: ReadModel) 
     assert row.person_name == "Astrid Andersson"
     assert row.provider_id == "hemtjanst-ost"
     assert row.case_worker_id == "cw-1"
+
+
+def test_NEW_1_assigning_the_case_worker_who_took_over_is_idempotent(read_model: ReadModel) -> None:
+    """NEW-1: after the take-over the case is the taking case worker's; a retried write is harmless."""
+    read_model.activities.record_case(case_record(case_worker_id=None))
+    assignment = CaseAssignment(case_id=CASE_ID, case_worker_id="cw-2")
+    read_model.activities.assign_case_worker(assignment)
+    read_model.activities.assign_case_worker(assignment)
+    assert read_model.count(models.Case) == 1
+    assert read_model.get(models.Case, CASE_ID).case_worker_id == "cw-2"
 
 
 def test_record_process_for_an_unknown_process_creates_it_with_seq_from_the_id(

@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.read_model import ReadModelActivities
     from activities.records import (
         BillingNoticeRecord,
+        CaseAssignment,
         CaseRecord,
         DecisionRecord,
         FollowUpEventRecord,
@@ -116,6 +117,10 @@ class Effects:
 
     async def record_case(self, record: CaseRecord) -> None:
         await self._run(ReadModelActivities.record_case, record, "Nytt ärende")
+
+    async def assign_case_worker(self, case_worker_id: str) -> None:
+        record = CaseAssignment(case_id=self.ref.case_id, case_worker_id=case_worker_id)
+        await self._run(ReadModelActivities.assign_case_worker, record, "Ansvarig handläggare")
 
     async def follow_up_event(self, text: str, **fields: Any) -> None:
         record = FollowUpEventRecord(

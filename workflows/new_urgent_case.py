@@ -242,6 +242,8 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
         if action.actor.role == CASE_WORKER:
             self.ref.case_worker_id = action.actor.user_id
             workflow.upsert_search_attributes([search.CASE_WORKER_ID.value_set(action.actor.user_id)])
+            # NEW-1: the one who took over is now responsible; the case shows on their list.
+            await self.effects.assign_case_worker(action.actor.user_id)
         self.details["taken_over_by"] = action.actor.label
         self.details["taken_over_at"] = calendar.local(at).isoformat()
         await self.set_stage("taken_over")
