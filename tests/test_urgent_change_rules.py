@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from tests.support import end_of, profile, sthlm
+from workflows.rules import communication
 from workflows.rules import urgent_change as rules
 
 DEADLINES = profile().deadlines
@@ -81,10 +82,10 @@ def test_UC_3_start_may_be_in_the_past_but_not_in_the_future_and_carries_its_off
 
 
 def test_COM_6_a_report_for_a_person_who_cannot_call_requires_the_reason() -> None:
-    rules.check_reported_for_person(True, "")
-    rules.check_reported_for_person(False, "Brukaren har demens och kan inte ringa.")
+    communication.check_reported_for_person(True, "", "reason")
+    communication.check_reported_for_person(False, "Brukaren har demens och kan inte ringa.", "reason")
     with pytest.raises(ValueError, match="reported_for_person_reason"):
-        rules.check_reported_for_person(False, "  ")
+        communication.check_reported_for_person(False, "  ", "reported_for_person_reason")
 
 
 def test_UC_2_need_ended_must_lie_between_the_start_and_00_00_of_day_four() -> None:

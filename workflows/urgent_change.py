@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.process import ProcessWorkflow
     from workflows.profiles import Deadlines, provider_mailbox
+    from workflows.rules import communication
     from workflows.rules import urgent_change as rules
 
 
@@ -70,7 +71,9 @@ class UrgentChangeWorkflow(ProcessWorkflow):
         rules.check_start(request.started_at, ctx.now)
         if not request.description.strip():
             raise ValueError("Beskriv förändringen och det stöd som satts in (description).")
-        rules.check_reported_for_person(request.person_can_contact, request.reported_for_person_reason)
+        communication.check_reported_for_person(
+            request.person_can_contact, request.reported_for_person_reason, "reported_for_person_reason"
+        )
         return UrgentChangeInput(
             case_id=ctx.case_id,
             profile=ctx.profile,

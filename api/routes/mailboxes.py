@@ -35,6 +35,7 @@ from workflows.model import (
     SUPERVISOR,
 )
 from workflows.profiles import Profile, provider_mailbox
+from workflows.rules import communication
 
 router = APIRouter(prefix="/mailboxes", tags=["mailboxes"])
 
@@ -123,8 +124,11 @@ async def post_message(
     if repo.get_visible_case(session, user, case_id) is None:
         raise not_found("Ärendet finns inte.")
     reason = (body.reason_self_contact or "").strip()
-    if body.changed_need and user.role != CASE_WORKER and not reason:  # COM-6
-        raise unprocessable("Ange varför brukaren inte själv kontaktar biståndshandläggaren (COM-6).")
+    try:
+        person_contacts = not body.changed_need or user.role == CASE_WORKER
+        communication.check_reported_for_person(person_contacts, reason, "reason_self_contact")
+    except ValueError as error:
+        raise unprocessable(str(error)) from error
     key = f"api/{user.sub}/{idempotency_key}" if idempotency_key else f"api/{uuid.uuid4()}"
     existing = repo.get_message(session, key)
     if existing is not None:

@@ -43,15 +43,6 @@ def check_start(started_at: datetime, now: datetime) -> None:
         raise ValueError("started_at ligger i framtiden: ange när det utökade stödet faktiskt började.")
 
 
-def check_reported_for_person(person_can_contact: bool, reason: str) -> None:
-    """COM-6: when the person cannot or will not contact the case worker, the report states why."""
-    if not person_can_contact and not reason.strip():
-        raise ValueError(
-            "Ange varför brukaren inte själv kan eller vill kontakta biståndshandläggaren "
-            "(reported_for_person_reason)."
-        )
-
-
 def notify_due(started_at: datetime) -> datetime:
     """UC-1: a lasting change is notified at the latest the next working day after support started
     (CAL-4, N=1), due at its end."""
