@@ -113,7 +113,9 @@ def processes_of_case(session: Session, case_id: str) -> Sequence[Process]:
 
 def orders_of_case(session: Session, viewer: Viewer, case_id: str) -> Sequence[Order]:
     """ORD-7: oldest first."""
-    query = select(Order).where(Order.case_id == case_id, _own_orders(viewer)).order_by(Order.sent_at)
+    query = (
+        select(Order).where(Order.case_id == case_id, _own_orders(viewer)).order_by(Order.sent_at, Order.id)
+    )
     return session.scalars(query).all()
 
 

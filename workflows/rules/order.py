@@ -1,4 +1,5 @@
-"""Deadline and validation rules of the order (beställning) lifecycle: ORD-1..ORD-7, COM-3, COM-4.
+"""Deadline and validation rules of the order (beställning) lifecycle: ORD-1..ORD-6, COM-3, COM-4
+(ORD-7, oldest first, is the order lists' sort in readmodel/repository.py).
 
 Pure functions over instants and dates; the order workflow and the API previews both use them.
 """
@@ -155,8 +156,3 @@ def check_care_plan_date(done_on: date, execution_date: date, now: datetime) -> 
         )
     if done_on > calendar.local_date(now):
         raise ValueError(f"Datumet {done_on} för genomförandeplanen ligger i framtiden.")
-
-
-def oldest_first_key(sent_at: datetime, order_id: str) -> tuple[datetime, str]:
-    """ORD-7: providers execute new orders in date order, oldest first."""
-    return (sent_at, order_id)
