@@ -20,6 +20,7 @@ from contextlib import AsyncExitStack
 from typing import TypeVar
 
 import uvicorn
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -100,66 +101,68 @@ def _install_signal_handlers(stop: asyncio.Event) -> None:
 async def run(settings: Settings) -> int:
     stop = asyncio.Event()
     sessions = make_session_factory(make_engine(settings.database_url))
-
     async with AsyncExitStack() as stack:
-        if settings.local_dev:
-            log.info("starting the Temporal dev server (data in %s)", settings.data_dir)
-            # Ctrl-C in a terminal also reaches the dev server (same process group), which then
-            # stops by itself while the worker shuts down; env.shutdown() is then a no-op.
-            env = await start_dev_server(settings)
-            stack.push_async_callback(env.shutdown)
-            client = env.client
-            await register_search_attributes(client, settings.temporal_namespace)
-            await set_retention(client, settings.temporal_namespace, settings.retention_days)
-        else:
-            log.info("connecting to Temporal at %s", settings.temporal_address)
-            client = await _retry("connecting to Temporal", lambda: connect(settings))
-            await _retry("registering search attributes", lambda: _register(client, settings))
-
+        client = await _temporal(settings, stack)
         _install_signal_handlers(stop)
-        worker = build_worker(client, settings, sessions)
-        tasks: dict[str, asyncio.Task[None]] = {"worker": asyncio.create_task(worker.run())}
-
-        api: _ApiServer | None = None
-        if settings.local_dev:
-            api = _ApiServer(
-                uvicorn.Config(
-                    API_APP,
-                    host=settings.api_host,
-                    port=settings.api_port,
-                    log_level="info",
-                    lifespan="on",
-                )
-            )
-            tasks["api"] = asyncio.create_task(_serve_api(api))
-
-        _print_locations(settings)
-        stopper = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait([stopper, *tasks.values()], return_when="FIRST_COMPLETED")
-        failed = [name for name, task in tasks.items() if task in done]
-        stopper.cancel()
-
-        # Stop in order: no new HTTP requests, then the worker, then (exit stack) the dev server.
-        if api is not None:
-            api.should_exit = True
-        status = 0
-        for name in ("api", "worker"):
-            task = tasks.get(name)
-            if task is None:
-                continue
-            if name == "worker" and not task.done():
-                await worker.shutdown()
-            try:
-                await task
-            except Exception as err:
-                status = 1
-                log.error("%s failed: %s", name, err)
-                traceback.print_exception(err)
-        if failed and status == 0:
-            # A component returned on its own without a signal (e.g. the API could not bind).
-            log.error("%s stopped unexpectedly", " and ".join(failed))
-            status = 1
+        status = await _serve(settings, client, sessions, stop)
     log.info("stopped")
+    return status
+
+
+async def _temporal(settings: Settings, stack: AsyncExitStack) -> Client:
+    """The local default starts the bundled dev server (stopped last, by the exit stack);
+    otherwise connect to TEMPORAL_ADDRESS, retrying while the server starts."""
+    if not settings.local_dev:
+        log.info("connecting to Temporal at %s", settings.temporal_address)
+        client = await _retry("connecting to Temporal", lambda: connect(settings))
+        await _retry("registering search attributes", lambda: _register(client, settings))
+        return client
+    log.info("starting the Temporal dev server (data in %s)", settings.data_dir)
+    # Ctrl-C in a terminal also reaches the dev server (same process group), which then stops by
+    # itself while the worker shuts down; env.shutdown() is then a no-op.
+    env = await start_dev_server(settings)
+    stack.push_async_callback(env.shutdown)
+    await register_search_attributes(env.client, settings.temporal_namespace)
+    await set_retention(env.client, settings.temporal_namespace, settings.retention_days)
+    return env.client
+
+
+async def _serve(
+    settings: Settings, client: Client, sessions: sessionmaker[Session], stop: asyncio.Event
+) -> int:
+    """Run the worker (and locally the API) until a signal or a failure; stop them in order."""
+    worker = build_worker(client, settings, sessions)
+    tasks: dict[str, asyncio.Task[None]] = {"worker": asyncio.create_task(worker.run())}
+    api: _ApiServer | None = None
+    if settings.local_dev:
+        config = uvicorn.Config(API_APP, host=settings.api_host, port=settings.api_port, lifespan="on")
+        api = _ApiServer(config)
+        tasks["api"] = asyncio.create_task(_serve_api(api))
+    _print_locations(settings)
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([stopper, *tasks.values()], return_when="FIRST_COMPLETED")
+    failed = [name for name, task in tasks.items() if task in done]
+    stopper.cancel()
+    # No new HTTP requests first, then the worker; the dev server stops after us.
+    if api is not None:
+        api.should_exit = True
+    status = 0
+    for name in ("api", "worker"):
+        task = tasks.get(name)
+        if task is None:
+            continue
+        if name == "worker" and not task.done():
+            await worker.shutdown()
+        try:
+            await task
+        except Exception as err:
+            status = 1
+            log.error("%s failed: %s", name, err)
+            traceback.print_exception(err)
+    if failed and status == 0:
+        # A component returned on its own without a signal (e.g. the API could not bind).
+        log.error("%s stopped unexpectedly", " and ".join(failed))
+        status = 1
     return status
 
 
