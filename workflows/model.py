@@ -23,6 +23,7 @@ ON_CALL_SUPERVISOR = "on_call_supervisor"
 DEPUTY_MANAGER = "deputy_manager"
 SUPERVISOR = "supervisor"
 BILLING = "billing"
+SYSTEM_ROLE = "system"  # the process itself: deadlines, escalations; no person acts
 ROLES = (
     CASE_WORKER,
     SENIOR_CASE_WORKER,
@@ -81,10 +82,12 @@ class Actor:
     @property
     def label(self) -> str:
         who = self.name or self.user_id
+        if self.role == SYSTEM_ROLE:
+            return who
         return f"{who} ({ROLE_LABELS.get(self.role, self.role)})"
 
 
-SYSTEM = Actor(user_id="system", role="system", name="Systemet")
+SYSTEM = Actor(user_id="system", role=SYSTEM_ROLE, name="Systemet")
 
 
 @dataclass(kw_only=True)

@@ -177,7 +177,9 @@ class OrderWorkflow(ProcessWorkflow):
 
     async def _send(self) -> None:
         inp = self.inp
-        await self._start("sent", f"Beställning skickad till {inp.provider_id} av {inp.sent_by.label}")
+        await self._start(
+            "sent", f"Beställning skickad till {inp.provider_id} av {inp.sent_by.label}", at=self.sent_at
+        )
         await self._record_order("sent")
         text = rules.order_text(inp.items, inp.start_date, inp.other)  # COM-4
         await self.effects.message(provider_mailbox(inp.provider_id), "Ny beställning", text, inp.sent_by)

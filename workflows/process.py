@@ -101,8 +101,11 @@ class ProcessWorkflow:
         await workflow.wait_condition(lambda: self.steps.idle)
         return self.state()
 
-    async def _start(self, stage: str, summary: str) -> None:
-        """Publish identity and first stage: search attributes, read model, UI details."""
+    async def _start(self, stage: str, summary: str, at: datetime | None = None) -> None:
+        """Publish identity and first stage: search attributes, read model, UI details.
+
+        ``at`` is when the starting event really happened (e.g. an order sent earlier), so the
+        timeline reads in the order things happened."""
         ref = self.ref
         workflow.upsert_search_attributes(
             [
@@ -113,7 +116,7 @@ class ProcessWorkflow:
                 *([search.CASE_WORKER_ID.value_set(ref.case_worker_id)] if ref.case_worker_id else []),
             ]
         )
-        self.note(SYSTEM, summary)
+        self.note(SYSTEM, summary, at=at)
         await self.set_stage(stage)
 
     async def set_stage(self, stage: str, status: str = "running") -> None:
