@@ -46,6 +46,16 @@ async def login(http: httpx.AsyncClient, actor: Actor, municipality: str | None 
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
+async def login_all(http: httpx.AsyncClient, users: dict[str, dict[str, str]]) -> dict[str, str]:
+    """A dev-login token for each named identity of ``users``."""
+    tokens = {}
+    for who, identity in users.items():
+        answer = await http.post("/auth/dev-login", json=identity)
+        assert answer.status_code == 200, answer.text
+        tokens[who] = answer.json()["token"]
+    return tokens
+
+
 async def new_case(http: httpx.AsyncClient, provider_id: str = "hemtjanst-nord", **fields: Any) -> str:
     """A case registered by the case worker of tests.support, with a care decision."""
     headers = await login(http, CASE_WORKER)

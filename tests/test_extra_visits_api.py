@@ -18,6 +18,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.support import advance_to, sthlm
+from tests.test_api_support import login_all
 from workflows import calendar
 
 USERS = {
@@ -38,10 +39,8 @@ _shared: dict[str, str] = {}
 @pytest.fixture(scope="module")
 async def http(api_http: httpx.AsyncClient) -> httpx.AsyncClient:
     """This module's app (conftest's ``api_http``) with every user of USERS logged in."""
-    for who, identity in USERS.items():
-        answer = await api_http.post("/auth/dev-login", json=identity)
-        assert answer.status_code == 200, answer.text
-        _shared[f"token:{who}"] = answer.json()["token"]
+    tokens = await login_all(api_http, USERS)
+    _shared.update({f"token:{who}": token for who, token in tokens.items()})
     return api_http
 
 

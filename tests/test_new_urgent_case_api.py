@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.support import end_of, sthlm
+from tests.test_api_support import login_all
 
 USERS = {
     "case_worker": {"sub": "cw-anna", "name": "Anna Handläggare", "role": "case_worker"},
@@ -40,10 +41,7 @@ MANDATE_END = sthlm(2026, 11, 23, 12, 0)  # NEW-2: Mon 12:00
 @pytest.fixture(scope="module")
 async def http(api_http: httpx.AsyncClient) -> httpx.AsyncClient:
     """This module's app (conftest's ``api_http``) with every user of USERS logged in."""
-    for who, identity in USERS.items():
-        answer = await api_http.post("/auth/dev-login", json=identity)
-        assert answer.status_code == 200, answer.text
-        _tokens[who] = answer.json()["token"]
+    _tokens.update(await login_all(api_http, USERS))
     return api_http
 
 

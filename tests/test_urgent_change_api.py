@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.support import profile
+from tests.test_api_support import login_all
 from workflows import calendar
 from workflows.rules import urgent_change as rules
 
@@ -34,10 +35,7 @@ _tokens: dict[str, str] = {}
 @pytest.fixture(scope="module")
 async def http(api_http: httpx.AsyncClient) -> httpx.AsyncClient:
     """This module's app (conftest's ``api_http``) with every user of USERS logged in."""
-    for who, identity in USERS.items():
-        answer = await api_http.post("/auth/dev-login", json=identity)
-        assert answer.status_code == 200, answer.text
-        _tokens[who] = answer.json()["token"]
+    _tokens.update(await login_all(api_http, USERS))
     return api_http
 
 
