@@ -1,11 +1,13 @@
-"""Shared FastAPI dependencies: settings, the one Temporal client, read-model sessions, profiles.
+"""Shared FastAPI dependencies: settings, the one Temporal client, read-model sessions, profiles,
+the clock.
 
 Everything lives on ``app.state`` (set by ``create_app`` or its lifespan).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -33,6 +35,21 @@ def get_profiles(request: Request) -> dict[str, Profile]:
     return profiles
 
 
+Clock = Callable[[], Awaitable[datetime]]
+
+
+async def system_clock() -> datetime:
+    """The wall clock, as an aware UTC instant."""
+    return datetime.now(UTC)
+
+
+async def current_time(request: Request) -> datetime:
+    """The API's one "now" (UTC instant): the wall clock, or the scenario clock a test binds
+    through ``create_app(clock=...)``, so deadlines the API computes agree with the workflows'."""
+    clock: Clock = request.app.state.clock
+    return await clock()
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """A read-model session per request; the endpoint commits what it writes."""
     factory: sessionmaker[Session] | None = request.app.state.sessions
@@ -46,3 +63,4 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClientDep = Annotated[Client, Depends(get_client)]
 ProfilesDep = Annotated[dict[str, Profile], Depends(get_profiles)]
 SessionDep = Annotated[Session, Depends(get_session)]
+NowDep = Annotated[datetime, Depends(current_time)]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from api import errors, openapi, ui
+from api.deps import Clock, system_clock
 from api.routes import auth, billing, cases, codec, mailboxes, orders, processes, tasks
 from readmodel.database import make_engine, make_session_factory
 from runtime.settings import Settings, get_settings
@@ -53,8 +54,10 @@ def create_app(
     *,
     client: Client | None = None,
     sessions: sessionmaker[Session] | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
-    """The API; pass ``client`` and ``sessions`` to use them instead of connecting in the lifespan."""
+    """The API; pass ``client`` and ``sessions`` to use them instead of connecting in the lifespan,
+    and ``clock`` (an async function answering a UTC instant) to replace the wall clock."""
     app = FastAPI(
         title="Hemtjänst – samverkan",
         version="0.1.0",
@@ -64,6 +67,7 @@ def create_app(
     app.state.settings = settings or get_settings()
     app.state.client = client
     app.state.sessions = sessions
+    app.state.clock = clock or system_clock
     app.state.profiles = load_all_profiles()
     errors.install(app)
     for module in (auth, cases, processes, tasks, orders, mailboxes, billing, codec):

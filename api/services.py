@@ -8,6 +8,7 @@ same whichever way a user comes in. Errors are the contract's ``HTTPException``s
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from fastapi import HTTPException, status
@@ -91,8 +92,10 @@ async def start_process(
     user: Principal,
     body: dict[str, Any],
     key: str | None,
+    now: datetime,
 ) -> tuple[ProcessStateOut, bool]:
-    """Start a process from ``{"type", "case_id", ...fields}`` → (its state, whether it was created).
+    """Start a process from ``{"type", "case_id", ...fields}`` at ``now`` (UTC instant) → (its
+    state, whether it was created).
 
     A repeated ``key`` finds the process the first request started (created is then False).
     """
@@ -113,11 +116,11 @@ async def start_process(
             raise not_found("Ärendet finns inte.")
     profile = starting.choose_profile(cls, case, fields, user, settings, profiles)
     case_id = case.id if case is not None else starting.new_case_id(user, key)
-    inp = starting.build(cls, session, case_id, case, profile, fields, user)
+    inp = starting.build(cls, session, case_id, case, profile, fields, user, now)
     release_connection(session)
     if case is None:
         return await _start_new_case(client, settings.task_queue, cls, inp, case_id, key)
-    row = starting.reserve(session, case.id, cls.process_type, key)
+    row = starting.reserve(session, case.id, cls.process_type, key, now)
     if row is None:  # a concurrent request with the same key reserved first
         assert key is not None
         existing = repo.process_by_idempotency_key(session, key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -40,7 +40,9 @@ def new_case_id(user: Principal, key: str | None) -> str:
     return f"c-{hashlib.sha256(f'{user.sub}/{key}'.encode()).hexdigest()[:12]}"
 
 
-def reserve(session: Session, case_id: str, process_type: str, key: str | None) -> Process | None:
+def reserve(
+    session: Session, case_id: str, process_type: str, key: str | None, now: datetime
+) -> Process | None:
     """Insert the process row under the next free number and commit; None when ``key`` is taken
     (a concurrent request with the same key won)."""
     seq = repo.count_processes(session, case_id, process_type) + 1
@@ -52,7 +54,7 @@ def reserve(session: Session, case_id: str, process_type: str, key: str | None) 
             seq=seq,
             stage="starting",
             status="running",
-            started_at=datetime.now(UTC),
+            started_at=now,
             idempotency_key=key,
         )
         try:
@@ -105,13 +107,14 @@ def build(
     profile: Profile,
     fields: dict[str, Any],
     user: Principal,
+    now: datetime,
 ) -> Any:
     """Parse the request into START_REQUEST and let the process build its input (ValueError: 422)."""
     if case is None and "profile" not in {f.name for f in dataclasses.fields(cls.START_REQUEST)}:
         fields = {k: v for k, v in fields.items() if k != "profile"}  # used by choose_profile
     request = parse(cls.START_REQUEST, fields)
     info = case_info(case, list(repo.decisions_of_case(session, case.id))) if case is not None else None
-    ctx = StartContext(case_id=case_id, case=info, profile=profile, actor=user.actor, now=datetime.now(UTC))
+    ctx = StartContext(case_id=case_id, case=info, profile=profile, actor=user.actor, now=now)
     try:
         return cls.build_input(request, ctx)
     except ValueError as error:

@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from readmodel.database import make_engine, make_session_factory
-from tests.support import time_skipping_server, worker_for
+from tests.support import scenario_clock, scenario_server, worker_for
 from tests.test_api_support import api_client
 
 
@@ -27,7 +27,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
 
     Keep workers nested inside it (``async with Worker(...)`` in the test) so they stop first.
     """
-    async with time_skipping_server() as environment:
+    async with scenario_server() as environment:
         yield environment
 
 
@@ -57,7 +57,7 @@ def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
 @pytest.fixture(scope="module")
 async def api_env() -> AsyncIterator[WorkflowEnvironment]:
     """This module's own time-skipping server (its clock is not moved by other modules)."""
-    async with time_skipping_server() as environment:
+    async with scenario_server() as environment:
         yield environment
 
 
@@ -84,7 +84,9 @@ async def api_http(
     api_env: WorkflowEnvironment, api_sessions: sessionmaker[Session], api_worker: Worker
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The app on this module's server, called in the test's own event loop."""
-    async with api_client(api_env.client, api_sessions, api_worker.task_queue) as http:
+    async with api_client(
+        api_env.client, api_sessions, api_worker.task_queue, clock=scenario_clock(api_env)
+    ) as http:
         yield http
 
 

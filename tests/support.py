@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 
-import pytest
+import libfaketime
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
@@ -48,14 +50,13 @@ def profile(name: str = "default") -> Profile:
 
 
 async def advance_to(env: WorkflowEnvironment, instant: datetime) -> None:
-    """Let the test server's clock run to ``instant``; skip the test if it already passed.
+    """Let the test server's clock run to ``instant`` (timers due meanwhile fire at their instant).
 
-    The time-skipping server cannot go back, and tests use real dates around holidays; once such
-    a date is history, the test can no longer show the timer firing at it.
+    The clock only moves forward; a scenario whose server started after ``instant`` is a mistake
+    in the test, never a reason to skip it.
     """
     now = await env.get_current_time()
-    if instant < now:
-        pytest.skip(f"{instant.isoformat()} has passed on the test server's clock ({now.isoformat()})")
+    assert instant >= now, f"{instant.isoformat()} is before the scenario clock ({now.isoformat()})"
     await env.sleep((instant - now).total_seconds())
 
 
@@ -96,23 +97,70 @@ async def start(
     return handle, state
 
 
-@asynccontextmanager
-async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping test server with a clock of its own and the search attributes registered.
+# The moment every scenario server starts at unless a test names its own: Sun 2026-11-22 07:00 in
+# Stockholm, the day the dated scenarios of the first processes were written around. Fixed, so that
+# no test depends on the day it runs.
+SUITE_MOMENT = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 
-    The bundled binary is used (no download). A module whose tests walk the calendar to fixed
-    dates takes one of its own, so that other modules moving their clocks cannot overtake it.
-    Its client encrypts payloads as production does (the test settings' development key), so every
-    workflow test also runs through the payload codec.
+_LIBFAKETIME = next(Path(libfaketime.__file__).parent.glob("vendor/libfaketime/src/libfaketime.so.1"))
+
+
+def _clocked_binary(folder: str, at: datetime) -> str:
+    """A launcher that runs the bundled test server with its wall clock starting at ``at``.
+
+    libfaketime is preloaded into the server binary itself (``exec``, so the SDK's process handle
+    is the server and stopping it stops the server); the clock runs on from ``at`` in real time.
     """
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server_path(), data_converter=make_data_converter(Settings())
+    start = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    launcher = Path(folder) / "temporal-test-server"
+    launcher.write_text(
+        "#!/bin/sh\n"
+        f"export LD_PRELOAD='{_LIBFAKETIME}' FAKETIME='@{start}' TZ=UTC\n"
+        f"exec '{test_server_path()}' \"$@\"\n"
     )
-    try:
-        await register_search_attributes(environment.client, "default")
-        yield environment
-    finally:
-        await environment.shutdown()
+    launcher.chmod(0o755)
+    return str(launcher)
+
+
+@asynccontextmanager
+async def scenario_server(at: datetime = SUITE_MOMENT) -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping test server whose clock starts at ``at`` (an aware instant).
+
+    The server starts with time skipping locked and only moves on purpose: ``advance_to`` /
+    ``env.sleep``. Automatic skipping (which ``handle.result()`` would do, jumping to the next timer
+    of any workflow on the server, e.g. a 10-year run timeout) is disabled for its whole life.
+    Its client encrypts payloads as production does (the test settings' development key), so every
+    workflow test also runs through the payload codec. Starting one takes about 0.15 s.
+    """
+    with tempfile.TemporaryDirectory(prefix="scenario-") as folder:
+        environment = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=_clocked_binary(folder, at),
+            data_converter=make_data_converter(Settings()),
+        )
+        try:
+            with environment.auto_time_skipping_disabled():
+                await register_search_attributes(environment.client, "default")
+                yield environment
+        finally:
+            await environment.shutdown()
+
+
+# The former name: every test server is a scenario server now.
+time_skipping_server = scenario_server
+
+
+def scenario_clock(env: WorkflowEnvironment) -> Callable[[], Awaitable[datetime]]:
+    """The API's clock bound to the scenario server's: API and workflows agree on "now"."""
+    return env.get_current_time
+
+
+def fixed_clock(at: datetime = SUITE_MOMENT) -> Callable[[], Awaitable[datetime]]:
+    """An API clock that always answers ``at`` (for API tests without a Temporal server)."""
+
+    async def now() -> datetime:
+        return at
+
+    return now
 
 
 def worker_for(env: WorkflowEnvironment, sessions: Any) -> Worker:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from readmodel.models import Base
-from tests.support import CASE_WORKER, worker_for
+from tests.support import CASE_WORKER, scenario_clock, worker_for
 from tests.test_api_support import act, api_client, login, new_case, order_body
 
 POOL_SIZE = 2
@@ -42,7 +42,7 @@ async def test_more_concurrent_starts_and_actions_than_pooled_connections_all_co
     """ORD-1: six orders started, then confirmed, at once over a two-connection pool all succeed."""
     async with (
         worker_for(env, tiny_pool) as worker,
-        api_client(env.client, tiny_pool, worker.task_queue) as http,
+        api_client(env.client, tiny_pool, worker.task_queue, clock=scenario_clock(env)) as http,
     ):
         headers = await login(http, CASE_WORKER)
         cases = [await new_case(http) for _ in range(CONCURRENT_REQUESTS)]

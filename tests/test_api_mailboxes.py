@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER
+from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, scenario_clock
 from tests.test_api_support import api_client, login, new_case, start_order
 from workflows.model import Actor
 
@@ -24,7 +24,7 @@ CASE_WORKERS_BOX = "/mailboxes/case-workers/messages"
 async def api(
     env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(env.client, sessions, worker.task_queue) as http:
+    async with api_client(env.client, sessions, worker.task_queue, clock=scenario_clock(env)) as http:
         yield http
 
 

@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from readmodel import models
-from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, SENIOR, wait_closed
+from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, SENIOR, scenario_clock, wait_closed
 from tests.test_api_support import (
     ORDER_CONFIRM_DUE,
     act,
@@ -33,7 +33,7 @@ SUPERVISOR = Actor(user_id="sv-gun", role="supervisor", name="Gun Tillsyn")
 async def api(
     env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(env.client, sessions, worker.task_queue) as http:
+    async with api_client(env.client, sessions, worker.task_queue, clock=scenario_clock(env)) as http:
         yield http
 
 

@@ -8,8 +8,9 @@ injected, so no lifespan needs to run.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -18,7 +19,7 @@ from temporalio.client import Client
 
 from api.main import create_app
 from runtime.settings import Settings
-from tests.support import CASE_WORKER, PROVIDER
+from tests.support import CASE_WORKER, PROVIDER, fixed_clock
 from workflows.model import Actor
 
 # ORD-1 example: an order sent Friday 2026-11-20 10:00 is due Monday 2026-11-23 10:00 (CAL-5).
@@ -28,9 +29,21 @@ ORDER_CONFIRM_DUE = "2026-11-23T10:00:00+01:00"
 
 @asynccontextmanager
 async def api_client(
-    client: Client | None, sessions: sessionmaker[Session], task_queue: str = "unused", **settings: Any
+    client: Client | None,
+    sessions: sessionmaker[Session],
+    task_queue: str = "unused",
+    *,
+    clock: Callable[[], Awaitable[datetime]] | None = None,
+    **settings: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(task_queue=task_queue, **settings), client=client, sessions=sessions)
+    """The app on ``client``; its "now" is ``clock`` (bind a scenario server's with
+    ``tests.support.scenario_clock``), by default the suite's fixed moment."""
+    app = create_app(
+        Settings(task_queue=task_queue, **settings),
+        client=client,
+        sessions=sessions,
+        clock=clock or fixed_clock(),
+    )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http

@@ -81,8 +81,9 @@ async def test_UC_5_only_the_cases_own_provider_starts_extra_visits_for_an_open_
     http: httpx.AsyncClient, api_env: WorkflowEnvironment
 ) -> None:
     now = await api_env.get_current_time()
-    if calendar.local_date(now) != date(2026, 11, 22):
-        pytest.skip(f"the scenario starts on Sun 2026-11-22; the server's clock says {now.isoformat()}")
+    assert calendar.local_date(now) == date(2026, 11, 22), (
+        f"the scenario starts on Sun 2026-11-22; the server's clock says {now.isoformat()}"
+    )
     case = await http.post(
         "/cases",
         json={"person_name": "Greta Exempel", "profile": "sundbyberg", "provider_id": "hemtjanst-nord"},
@@ -124,8 +125,7 @@ async def test_UC_5_only_the_cases_own_provider_starts_extra_visits_for_an_open_
 async def test_UC_5_register_visit_over_http_with_errors_and_an_idempotent_repeat(
     http: httpx.AsyncClient,
 ) -> None:
-    if "process_id" not in _shared:
-        pytest.skip("the process was not started")
+    assert not ("process_id" not in _shared), "the process was not started"
     first = await _action(http, "provider", "register_visit", VISIT, key="reg-1")
     assert first.status_code == 200, first.text
     assert _visit(first.json(), "v1")["status"] == "registered"
@@ -154,8 +154,7 @@ async def test_UC_5_register_visit_over_http_with_errors_and_an_idempotent_repea
 async def test_UC_5_review_question_and_answer_over_http_and_a_lasting_need_starts_an_order(
     http: httpx.AsyncClient,
 ) -> None:
-    if "process_id" not in _shared:
-        pytest.skip("the process was not started")
+    assert not ("process_id" not in _shared), "the process was not started"
     second = await _action(
         http,
         "provider",
@@ -206,8 +205,7 @@ async def test_UC_5_a_november_visit_registered_on_2_december_is_rejected_over_h
     http: httpx.AsyncClient, api_env: WorkflowEnvironment
 ) -> None:
     """The first working day of December 2026 is Tue 1 Dec: on Wed 2 Dec the answer is 409."""
-    if "process_id" not in _shared:
-        pytest.skip("the process was not started")
+    assert not ("process_id" not in _shared), "the process was not started"
     await advance_to(api_env, sthlm(2026, 12, 2, 9, 0))
     late = await _action(http, "provider", "register_visit", {**VISIT, "visit_date": "2026-11-30"})
     assert late.status_code == 409
@@ -219,8 +217,7 @@ async def test_UC_5_a_november_visit_registered_on_2_december_is_rejected_over_h
 async def test_UC_5_the_last_review_closes_the_month_and_the_history_says_who_did_what(
     http: httpx.AsyncClient,
 ) -> None:
-    if "process_id" not in _shared:
-        pytest.skip("the process was not started")
+    assert not ("process_id" not in _shared), "the process was not started"
     done = await _action(
         http, "senior", "review", {"decisions": [{"visit_id": "v2", "decision": "reject"}]}, key="review-2"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import httpx
@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.ui import forms
-from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER
+from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, scenario_clock
 from tests.test_api_support import api_client, login, new_case, start_order
 from workflows.io.order import RegisterExecution, StartOrder
 from workflows.model import Actor
@@ -45,7 +45,7 @@ ORDER_FORM = {
 async def http(
     env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(env.client, sessions, worker.task_queue) as client:
+    async with api_client(env.client, sessions, worker.task_queue, clock=scenario_clock(env)) as client:
         yield client
 
 
@@ -200,7 +200,7 @@ async def test_ORD_2_an_execution_date_in_the_future_shows_the_swedish_error_wit
     process_id = (await start_order(http, case_id))["process_id"]
     before = await history_texts(http, process_id)
     await ui_login(http, PROVIDER)
-    future = date.today() + timedelta(days=30)
+    future = date(2026, 12, 22)  # a month after the suite's scenario moment
     action_url = f"/ui/processer/{process_id}/atgard/register_execution"
     response = await http.post(
         action_url, data={"execution_date": future.isoformat(), "idempotency_key": "k1"}

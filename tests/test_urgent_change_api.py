@@ -2,19 +2,20 @@
 deputy manager, notify, escalate, respond, need ended; the contract's errors (403 wrong role,
 404 not visible, 409 not open, 422 invalid data), idempotent repeats, and the history.
 
-The API checks ``started_at`` against the real clock and the workflow checks actions against the
-server's, so this module runs its own time-skipping server (its clock starts at the real now) and
-never moves it; the exact dates of the issue are asserted in test_urgent_change_process.py.
+The API and the workflows share this module's scenario clock (conftest's ``api_env``, starting at
+the suite's fixed moment), which is never moved here; "now" below is that clock's, never the wall
+clock. The exact dates of the issue are asserted in test_urgent_change_process.py.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from tests.support import profile
 from tests.test_api_support import login_all
@@ -37,6 +38,12 @@ async def http(api_http: httpx.AsyncClient) -> httpx.AsyncClient:
     """This module's app (conftest's ``api_http``) with every user of USERS logged in."""
     _tokens.update(await login_all(api_http, USERS))
     return api_http
+
+
+@pytest.fixture
+async def now(api_env: WorkflowEnvironment) -> datetime:
+    """The scenario clock's now (API and workflows read the same clock)."""
+    return await api_env.get_current_time()
 
 
 def _as(who: str, key: str | None = None) -> dict[str, str]:
@@ -102,10 +109,10 @@ def _tasks(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 async def test_UC_start_errors_wrong_role_not_visible_COM_6_reason_and_invalid_data(
-    http: httpx.AsyncClient,
+    http: httpx.AsyncClient, now: datetime
 ) -> None:
     case_id = await _case(http)
-    started = datetime.now(UTC) - timedelta(hours=2)
+    started = now - timedelta(hours=2)
     body = _start_body(case_id, "lasting", started)
 
     assert (await http.post("/processes", json=body, headers=_as("case_worker"))).status_code == 403
@@ -114,7 +121,7 @@ async def test_UC_start_errors_wrong_role_not_visible_COM_6_reason_and_invalid_d
     no_reason = await http.post("/processes", json=cannot_call, headers=_as("provider"))
     assert no_reason.status_code == 422
     assert "reported_for_person_reason" in no_reason.json()["detail"]  # COM-6
-    future = _start_body(case_id, "short", datetime.now(UTC) + timedelta(hours=1))
+    future = _start_body(case_id, "short", now + timedelta(hours=1))
     assert (await http.post("/processes", json=future, headers=_as("provider"))).status_code == 422
     naive = {**body, "started_at": "2026-11-20T10:00:00"}
     assert (await http.post("/processes", json=naive, headers=_as("provider"))).status_code == 422
@@ -140,12 +147,12 @@ async def test_UC_start_errors_wrong_role_not_visible_COM_6_reason_and_invalid_d
 
 
 async def test_UC_1_notify_escalate_and_the_senior_grants_from_the_start_day_over_http(
-    http: httpx.AsyncClient,
+    http: httpx.AsyncClient, now: datetime
 ) -> None:
     """UC-1, COM-7, UC-4: notified and escalated with a reason; the senior case worker grants the
     decision dated from the day the support started (the proposed date, no other)."""
     case_id = await _case(http)
-    started = datetime.now(UTC) - timedelta(hours=3)
+    started = now - timedelta(hours=3)
     state = await _start(http, _start_body(case_id, "lasting", started))
     pid = state["process_id"]
     notify = _tasks(state)["notify_case_worker"]
@@ -158,7 +165,7 @@ async def test_UC_1_notify_escalate_and_the_senior_grants_from_the_start_day_ove
     respond_early = await _action(http, "case_worker", pid, "respond", {"outcome": "not_granted"})
     assert respond_early.status_code == 409
     assert (await _action(http, "provider", pid, "need_ended", {})).status_code == 409
-    future = {"occurred_at": (datetime.now(UTC) + timedelta(hours=2)).isoformat()}
+    future = {"occurred_at": (now + timedelta(hours=2)).isoformat()}
     assert (await _action(http, "provider", pid, "notify_case_worker", future)).status_code == 422
     assert (await _action(http, "provider", pid, "notify_case_worker", {"colour": "blå"})).status_code == 422
 
@@ -210,10 +217,10 @@ async def test_UC_1_notify_escalate_and_the_senior_grants_from_the_start_day_ove
 
 
 async def test_UC_3_deputy_manager_starts_a_short_change_and_UC_2_the_need_ends_before_day_four(
-    http: httpx.AsyncClient,
+    http: httpx.AsyncClient, now: datetime
 ) -> None:
     case_id = await _case(http)
-    started = datetime.now(UTC) - timedelta(hours=1)
+    started = now - timedelta(hours=1)
     state = await _start(http, _start_body(case_id, "short", started), who="deputy")
     pid = state["process_id"]
     assert set(_tasks(state)) == {"need_ended", "escalate"}

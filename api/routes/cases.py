@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Response, status
 from pydantic import BaseModel, Field, model_validator
 
 from api.auth import CurrentUser, Principal, require_roles
-from api.deps import ProfilesDep, SessionDep, SettingsDep
+from api.deps import NowDep, ProfilesDep, SessionDep, SettingsDep
 from api.errors import not_found, unprocessable
 from api.schemas import (
     CaseDetailOut,
@@ -71,6 +71,7 @@ async def register_case(
     session: SessionDep,
     settings: SettingsDep,
     profiles: ProfilesDep,
+    now: NowDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> CreatedCaseOut:
@@ -89,7 +90,7 @@ async def register_case(
         profile=profile,
         case_worker_id=body.case_worker_id or (user.sub if user.role == CASE_WORKER else None),
         provider_id=body.provider_id,
-        created_at=datetime.now(UTC),
+        created_at=now,
     )
     decisions = [
         Decision(
@@ -114,12 +115,11 @@ async def list_cases(user: CurrentUser, session: SessionDep) -> list[CaseOut]:
 
 
 @router.get("/{case_id}")
-async def get_case(case_id: str, user: CurrentUser, session: SessionDep) -> CaseDetailOut:
+async def get_case(case_id: str, user: CurrentUser, session: SessionDep, now: NowDep) -> CaseDetailOut:
     """One case with its processes, decisions, orders (oldest first, ORD-7) and open tasks."""
     row = repo.get_visible_case(session, user, case_id)
     if row is None:
         raise not_found("Ärendet finns inte.")
-    now = datetime.now(UTC)
     return CaseDetailOut(
         **CaseOut.model_validate(row).model_dump(),
         processes=[ProcessSummaryOut.model_validate(p) for p in repo.processes_of_case(session, case_id)],

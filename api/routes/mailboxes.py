@@ -12,14 +12,13 @@ about cases visible to them.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Response, status
 from pydantic import BaseModel, Field
 
 from api.auth import CurrentUser, Principal
-from api.deps import ProfilesDep, SessionDep
+from api.deps import NowDep, ProfilesDep, SessionDep
 from api.errors import not_found, unprocessable
 from api.schemas import MessageOut
 from readmodel import repository as repo
@@ -113,6 +112,7 @@ async def post_message(
     user: CurrentUser,
     session: SessionDep,
     profiles: ProfilesDep,
+    now: NowDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> MessageOut:
@@ -143,7 +143,7 @@ async def post_message(
         sender=user.actor.label,
         subject=body.subject,
         body=text,
-        sent_at=datetime.now(UTC),
+        sent_at=now,
     )
     repo.add_message(session, row)
     session.commit()

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, Header, Response, status
 
 from api import services
 from api.auth import CurrentUser
-from api.deps import ClientDep, ProfilesDep, SessionDep, SettingsDep
+from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep, SettingsDep
 from api.schemas import HistoryEntryOut, HistoryOut, ProcessStateOut
 from workflows import calendar
 
@@ -43,13 +43,14 @@ async def start_process(
     client: ClientDep,
     settings: SettingsDep,
     profiles: ProfilesDep,
+    now: NowDep,
     response: Response,
     body: Annotated[dict[str, Any], Body(examples=[START_EXAMPLE])],
     idempotency_key: IdempotencyKey = None,
 ) -> ProcessStateOut:
     """Start a process: `type`, `case_id` and the fields of the type's start request → its state."""
     state, created = await services.start_process(
-        session, client, settings, profiles, user, body, idempotency_key
+        session, client, settings, profiles, user, body, idempotency_key, now
     )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return state

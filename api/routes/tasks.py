@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter
 
 from api.auth import CurrentUser
-from api.deps import SessionDep
+from api.deps import NowDep, SessionDep
 from api.schemas import InboxTaskOut
 from readmodel import repository as repo
 
@@ -18,11 +16,11 @@ router = APIRouter(prefix="/tasks", tags=["tasks"])
 async def inbox(
     user: CurrentUser,
     session: SessionDep,
+    now: NowDep,
     overdue: bool | None = None,
     role: str | None = None,
     case_id: str | None = None,
 ) -> list[InboxTaskOut]:
     """Open tasks for the caller's role (and unit) or escalated to it; overdue first, then by due time."""
-    now = datetime.now(UTC)
     rows = repo.inbox(session, user, now, overdue=overdue, role=role, case_id=case_id)
     return [InboxTaskOut.model_validate(row).with_overdue(now) for row in rows]

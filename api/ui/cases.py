@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import HTTPException, Request, status
@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import services
 from api.auth import Principal
-from api.deps import ClientDep, ProfilesDep, SessionDep, SettingsDep
+from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep, SettingsDep
 from api.errors import not_found
 from api.schemas import DecisionOut, InboxTaskOut, OrderOut
 from api.ui import forms, labels
@@ -70,12 +70,12 @@ def _case_page(
     session: SessionDep,
     profiles: dict[str, Profile],
     case_id: str,
+    now: datetime,
     problem: Problem | None = None,
 ) -> HTMLResponse:
     case: Case | None = repo.get_visible_case(session, user, case_id)
     if case is None:
         return error_page(request, user, not_found("Ärendet finns inte."))
-    now = datetime.now(UTC)
     return render(
         request,
         "case.html",
@@ -95,10 +95,15 @@ def _case_page(
 
 @router.get("/arenden/{case_id}", response_class=HTMLResponse)
 async def case_page(
-    case_id: str, request: Request, user: UiUser, session: SessionDep, profiles: ProfilesDep
+    case_id: str,
+    request: Request,
+    user: UiUser,
+    session: SessionDep,
+    profiles: ProfilesDep,
+    now: NowDep,
 ) -> HTMLResponse:
     """One case: decisions, orders oldest first (ORD-7), processes, open tasks, start forms."""
-    return _case_page(request, user, session, profiles, case_id)
+    return _case_page(request, user, session, profiles, case_id, now)
 
 
 @router.post("/processer", response_model=None)
@@ -109,6 +114,7 @@ async def start_process(
     client: ClientDep,
     settings: SettingsDep,
     profiles: ProfilesDep,
+    now: NowDep,
 ) -> Response:
     """The start form of a case (or of the cases list) → services.start_process → the process page."""
     values = form_values(await request.form())
@@ -122,11 +128,11 @@ async def start_process(
         body["case_id"] = case_id
     try:
         state, _created = await services.start_process(
-            session, client, settings, profiles, user, body, values.get("idempotency_key") or None
+            session, client, settings, profiles, user, body, values.get("idempotency_key") or None, now
         )
     except HTTPException as error:
         problem = Problem.of(error, f"starta-{process_type}", values)
         if case_id is None:
             return _cases_page(request, user, session, problem)
-        return _case_page(request, user, session, profiles, case_id, problem)
+        return _case_page(request, user, session, profiles, case_id, now, problem)
     return RedirectResponse(f"/ui/processer/{state.process_id}?startad=1", status.HTTP_303_SEE_OTHER)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request, status
@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import services
 from api.auth import Principal
-from api.deps import ClientDep, SessionDep
+from api.deps import ClientDep, NowDep, SessionDep
 from api.schemas import ProcessStateOut, TaskOut
 from api.ui import forms, labels
 from api.ui.common import (
@@ -37,11 +37,10 @@ def may_perform(user: Principal, task: TaskOut) -> bool:
     return task.role == user.role and (task.org is None or task.org == user.org)
 
 
-def _action_forms(user: Principal, state: ProcessStateOut) -> list[GeneratedForm]:
+def _action_forms(user: Principal, state: ProcessStateOut, now: datetime) -> list[GeneratedForm]:
     cls = PROCESS_TYPES.get(state.type)
     if cls is None:
         return []
-    now = datetime.now(UTC)
     return [
         GeneratedForm(
             form_id=f"atgard-{task.action}",
@@ -97,6 +96,7 @@ async def _process_page(
     session: SessionDep,
     client: ClientDep,
     process_id: str,
+    now: datetime,
     problem: Problem | None = None,
 ) -> HTMLResponse:
     try:
@@ -104,7 +104,6 @@ async def _process_page(
         state = await services.process_state(session, client, row)
     except HTTPException as error:
         return error_page(request, user, error)
-    now = datetime.now(UTC)
     tasks = [(t, t.overdue or (t.due_at is not None and t.due_at < now)) for t in state.open_tasks]
     return render(
         request,
@@ -114,7 +113,7 @@ async def _process_page(
         state=state,
         tasks=tasks,
         details=_details(state),
-        action_forms=_action_forms(user, state),
+        action_forms=_action_forms(user, state, now),
         flash=_flash(request, problem),
     )
 
@@ -127,6 +126,7 @@ async def perform_action(
     user: UiUser,
     session: SessionDep,
     client: ClientDep,
+    now: NowDep,
 ) -> Response:
     """An action's form → services.perform_action → back to the process page (303), or the page
     again with the error and the contract's status (403/404/409/422)."""
@@ -141,7 +141,7 @@ async def perform_action(
         if error.status_code == status.HTTP_404_NOT_FOUND:
             return error_page(request, user, error)
         return await _process_page(
-            request, user, session, client, process_id, Problem.of(error, f"atgard-{action}", values)
+            request, user, session, client, process_id, now, Problem.of(error, f"atgard-{action}", values)
         )
     target = f"/ui/processer/{quote(process_id)}?utfort={quote(action)}"
     return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
@@ -149,7 +149,7 @@ async def perform_action(
 
 @router.get("/processer/{process_id:path}", response_class=HTMLResponse)
 async def process_page(
-    process_id: str, request: Request, user: UiUser, session: SessionDep, client: ClientDep
+    process_id: str, request: Request, user: UiUser, session: SessionDep, client: ClientDep, now: NowDep
 ) -> HTMLResponse:
     """A process: stage, deadlines, deviations, outcome, timeline, and the caller's action forms."""
-    return await _process_page(request, user, session, client, process_id)
+    return await _process_page(request, user, session, client, process_id, now)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from api.deps import SessionDep
+from api.deps import NowDep, SessionDep
 from api.schemas import InboxTaskOut
 from api.ui.common import UiUser, render, ui_router
 from readmodel import repository as repo
@@ -16,8 +14,7 @@ router = ui_router()
 
 
 @router.get("/uppgifter", response_class=HTMLResponse)
-async def inbox(request: Request, user: UiUser, session: SessionDep) -> HTMLResponse:
+async def inbox(request: Request, user: UiUser, session: SessionDep, now: NowDep) -> HTMLResponse:
     """The caller's open tasks (the query of GET /tasks), overdue first."""
-    now = datetime.now(UTC)
     tasks = [InboxTaskOut.model_validate(row).with_overdue(now) for row in repo.inbox(session, user, now)]
     return render(request, "inbox.html", user, tasks=tasks)
