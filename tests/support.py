@@ -149,6 +149,18 @@ async def scenario_server(at: datetime = SUITE_MOMENT) -> AsyncIterator[Workflow
 time_skipping_server = scenario_server
 
 
+@asynccontextmanager
+async def scenario(at: datetime, sessions: Any) -> AsyncIterator[tuple[WorkflowEnvironment, Worker]]:
+    """A dated scenario: its own server whose clock starts at ``at``, and a worker on it writing to
+    ``sessions``. The worker stops before the server. Use one per dated test::
+
+        async with scenario(sthlm(2026, 12, 22, 13), sessions) as (env, worker):
+            ...
+    """
+    async with scenario_server(at) as env, worker_for(env, sessions) as worker:
+        yield env, worker
+
+
 def scenario_clock(env: WorkflowEnvironment) -> Callable[[], Awaitable[datetime]]:
     """The API's clock bound to the scenario server's: API and workflows agree on "now"."""
     return env.get_current_time

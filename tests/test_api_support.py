@@ -19,7 +19,7 @@ from temporalio.client import Client
 
 from api.main import create_app
 from runtime.settings import Settings
-from tests.support import CASE_WORKER, PROVIDER, fixed_clock
+from tests.support import CASE_WORKER, PROVIDER, fixed_clock, scenario, scenario_clock
 from workflows.model import Actor
 
 # ORD-1 example: an order sent Friday 2026-11-20 10:00 is due Monday 2026-11-23 10:00 (CAL-5).
@@ -46,6 +46,17 @@ async def api_client(
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@asynccontextmanager
+async def api_scenario(at: datetime, sessions: sessionmaker[Session]) -> AsyncIterator[httpx.AsyncClient]:
+    """A dated API scenario: a server whose clock starts at ``at``, a worker, and the app on them
+    with its clock bound to the server's (API and workflows agree on "now")."""
+    async with (
+        scenario(at, sessions) as (env, worker),
+        api_client(env.client, sessions, worker.task_queue, clock=scenario_clock(env)) as http,
+    ):
         yield http
 
 
