@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from readmodel.database import make_engine, make_session_factory
+from readmodel.database import make_session_factory
+from readmodel.schema import SchemaNotCurrentError, open_read_model
 from runtime.settings import Settings, get_settings
 from runtime.temporal import (
     connect,
@@ -100,7 +101,13 @@ def _install_signal_handlers(stop: asyncio.Event) -> None:
 
 async def run(settings: Settings) -> int:
     stop = asyncio.Event()
-    sessions = make_session_factory(make_engine(settings.database_url))
+    try:
+        # The local default migrates its own SQLite file; elsewhere migrating is a deployment step.
+        engine = open_read_model(settings.database_url, migrate=settings.local_dev)
+    except SchemaNotCurrentError as error:
+        log.error("%s", error)
+        return 2
+    sessions = make_session_factory(engine)
     async with AsyncExitStack() as stack:
         client = await _temporal(settings, stack)
         _install_signal_handlers(stop)

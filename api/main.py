@@ -18,7 +18,8 @@ from temporalio.client import Client
 from api import errors, openapi, ui
 from api.deps import Clock, system_clock
 from api.routes import auth, billing, cases, codec, mailboxes, orders, processes, tasks
-from readmodel.database import make_engine, make_session_factory
+from readmodel.database import make_session_factory
+from readmodel.schema import open_read_model
 from runtime.settings import Settings, get_settings
 from runtime.temporal import connect
 from workflows.profiles import load_all_profiles
@@ -37,7 +38,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine = None
     if app.state.sessions is None:
-        engine = make_engine(settings.database_url)
+        # worker.py migrates the local default before the API starts; elsewhere it is a deployment step.
+        engine = open_read_model(settings.database_url, migrate=False)
         app.state.sessions = make_session_factory(engine)
     if app.state.client is None:
         app.state.client = await connect(settings)

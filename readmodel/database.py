@@ -1,4 +1,9 @@
-"""Engine and session factory for the read model: SQLite under ./data/ or PostgreSQL."""
+"""Engine and session factory for the read model: SQLite under ./data/ or PostgreSQL.
+
+The worker and the API open the read model through ``readmodel.schema.open_read_model``, which
+checks (or, locally, applies) the migrations; ``make_engine`` creates the schema straight from the
+models and is for tests and throwaway databases (a test shows that both give the same schema).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from readmodel.models import Base
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the schema created; SQLite files get their folder and WAL mode."""
+def connect_engine(url: str) -> Engine:
+    """An engine for ``url``, schema untouched; SQLite files get their folder and WAL mode."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, pool_pre_ping=True)
@@ -26,6 +31,12 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+    return engine
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the schema created from the models (tests, throwaway databases)."""
+    engine = connect_engine(url)
     Base.metadata.create_all(engine)
     return engine
 
