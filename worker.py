@@ -175,8 +175,12 @@ async def _serve(
         )
         api = _ApiServer(config)
         tasks["api"] = asyncio.create_task(_serve_api(api))
-    _print_locations(settings)
     stopper = asyncio.create_task(stop.wait())
+    # The locations are printed once the API listens (or at once without one).
+    while api is not None and not api.started and not any(task.done() for task in (stopper, *tasks.values())):
+        await asyncio.sleep(0.05)
+    if api is None or api.started:
+        _print_locations(settings)
     done, _ = await asyncio.wait([stopper, *tasks.values()], return_when="FIRST_COMPLETED")
     failed = [name for name, task in tasks.items() if task in done]
     stopper.cancel()
