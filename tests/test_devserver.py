@@ -7,6 +7,7 @@ wait is bounded and every process started here is stopped in ``finally``.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -29,16 +30,23 @@ GONE_SECONDS = 5.0
 READY_LINE = "Stop with Ctrl-C."
 
 
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct ports that are free now."""
-    sockets = [socket.socket() for _ in range(count)]
+def _ephemeral_low() -> int:
     try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports that are free now, below the ephemeral range: the dev server takes
+    random ephemeral ports for its internal services, which could be one we chose and released."""
+    chosen: list[int] = []
+    for port in random.sample(range(20000, _ephemeral_low()), 200):
+        if port_is_free("127.0.0.1", port):
+            chosen.append(port)
+            if len(chosen) == count:
+                return chosen
+    raise AssertionError("no free ports below the ephemeral range")
 
 
 def worker_env(tmp_path: Path, ports: list[int]) -> dict[str, str]:
