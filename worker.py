@@ -3,7 +3,11 @@
 Without ``TEMPORAL_ADDRESS`` (the local default) it starts the bundled Temporal dev server
 (SQLite file under ./data/, Web UI on port 8233, search attributes registered, retention set),
 the worker and the API on port 8000. With ``TEMPORAL_ADDRESS`` it runs only the worker.
-Ctrl-C (SIGINT) or SIGTERM stops everything in order: API, worker, dev server.
+Ctrl-C (SIGINT) or SIGTERM stops everything in order: API, worker, dev server. The dev server is
+our child and ends with us however we end (SIGKILL too, on Linux: runtime/devserver.py); a port
+that is taken (frontend, Web UI, API, worker metrics) stops the start with one line and status 1.
+Logs are JSON lines (runtime/observability.py); the worker's SDK metrics are served in Prometheus
+format on ``worker_metrics_port``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import logging
 import os
 import signal
 import sys
-import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from typing import TypeVar
@@ -22,10 +25,13 @@ from typing import TypeVar
 import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
 from readmodel.database import make_session_factory
 from readmodel.schema import SchemaNotCurrentError, open_read_model
+from runtime.devserver import DevServerError, Port, PortInUseError, check_ports_free, dev_server_ports
+from runtime.observability import configure_logging, worker_runtime
 from runtime.settings import Settings, get_settings
 from runtime.temporal import (
     connect,
@@ -99,7 +105,29 @@ def _install_signal_handlers(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, on_signal, sig)
 
 
+def ports_to_check(settings: Settings) -> list[Port]:
+    """Every port this process will bind: locally the dev server's and the API's, and the
+    worker's metrics port wherever metrics are on."""
+    ports: list[Port] = []
+    if settings.local_dev:
+        ports += dev_server_ports(settings)
+        ports.append(Port("API", settings.api_host, settings.api_port, "HEMTJANST_API_PORT"))
+    if settings.worker_metrics_port is not None:
+        ports.append(
+            Port(
+                "worker metrics",
+                settings.worker_metrics_host,
+                settings.worker_metrics_port,
+                "HEMTJANST_WORKER_METRICS_PORT",
+            )
+        )
+    return ports
+
+
 async def run(settings: Settings) -> int:
+    # Before anything starts: a port that is taken is one clear line, never a half start or a
+    # client attached to another process's server (issue 6 §8).
+    check_ports_free(ports_to_check(settings))
     stop = asyncio.Event()
     try:
         # The local default migrates its own SQLite file; elsewhere migrating is a deployment step.
@@ -108,30 +136,31 @@ async def run(settings: Settings) -> int:
         log.error("%s", error)
         return 2
     sessions = make_session_factory(engine)
+    runtime = worker_runtime(settings)
     async with AsyncExitStack() as stack:
-        client = await _temporal(settings, stack)
+        client = await _temporal(settings, stack, runtime)
         _install_signal_handlers(stop)
         status = await _serve(settings, client, sessions, stop)
     log.info("stopped")
     return status
 
 
-async def _temporal(settings: Settings, stack: AsyncExitStack) -> Client:
+async def _temporal(settings: Settings, stack: AsyncExitStack, runtime: Runtime) -> Client:
     """The local default starts the bundled dev server (stopped last, by the exit stack);
-    otherwise connect to TEMPORAL_ADDRESS, retrying while the server starts."""
+    otherwise connect to TEMPORAL_ADDRESS, retrying while the server starts. The client runs on
+    ``runtime`` (the worker's, with the SDK metrics)."""
     if not settings.local_dev:
         log.info("connecting to Temporal at %s", settings.temporal_address)
-        client = await _retry("connecting to Temporal", lambda: connect(settings))
+        client = await _retry("connecting to Temporal", lambda: connect(settings, runtime=runtime))
         await _retry("registering search attributes", lambda: _register(client, settings))
         return client
     log.info("starting the Temporal dev server (data in %s)", settings.data_dir)
-    # Ctrl-C in a terminal also reaches the dev server (same process group), which then stops by
-    # itself while the worker shuts down; env.shutdown() is then a no-op.
-    env = await start_dev_server(settings)
-    stack.push_async_callback(env.shutdown)
-    await register_search_attributes(env.client, settings.temporal_namespace)
-    await set_retention(env.client, settings.temporal_namespace, settings.retention_days)
-    return env.client
+    # The server is in its own process group: Ctrl-C reaches only us, and we stop it last.
+    server = await start_dev_server(settings, runtime=runtime)
+    stack.push_async_callback(server.shutdown)
+    await register_search_attributes(server.client, settings.temporal_namespace)
+    await set_retention(server.client, settings.temporal_namespace, settings.retention_days)
+    return server.client
 
 
 async def _serve(
@@ -142,11 +171,23 @@ async def _serve(
     tasks: dict[str, asyncio.Task[None]] = {"worker": asyncio.create_task(worker.run())}
     api: _ApiServer | None = None
     if settings.local_dev:
-        config = uvicorn.Config(API_APP, host=settings.api_host, port=settings.api_port, lifespan="on")
+        # Our logging (JSON lines; the API writes its own request lines without query strings).
+        config = uvicorn.Config(
+            API_APP,
+            host=settings.api_host,
+            port=settings.api_port,
+            lifespan="on",
+            log_config=None,
+            access_log=False,
+        )
         api = _ApiServer(config)
         tasks["api"] = asyncio.create_task(_serve_api(api))
-    _print_locations(settings)
     stopper = asyncio.create_task(stop.wait())
+    # The locations are printed once the API listens (or at once without one).
+    while api is not None and not api.started and not any(task.done() for task in (stopper, *tasks.values())):
+        await asyncio.sleep(0.05)
+    if api is None or api.started:
+        _print_locations(settings)
     done, _ = await asyncio.wait([stopper, *tasks.values()], return_when="FIRST_COMPLETED")
     failed = [name for name, task in tasks.items() if task in done]
     stopper.cancel()
@@ -164,8 +205,7 @@ async def _serve(
             await task
         except Exception as err:
             status = 1
-            log.error("%s failed: %s", name, err)
-            traceback.print_exception(err)
+            log.error("%s failed: %s", name, err, exc_info=err)
     if failed and status == 0:
         # A component returned on its own without a signal (e.g. the API could not bind).
         log.error("%s stopped unexpectedly", " and ".join(failed))
@@ -175,6 +215,10 @@ async def _serve(
 
 def _print_locations(settings: Settings) -> None:
     lines = [f"Worker on task queue '{settings.task_queue}', Temporal at {settings.temporal_target}"]
+    if settings.worker_metrics_port is not None:
+        lines.append(
+            f"Worker metrics: http://{settings.worker_metrics_host}:{settings.worker_metrics_port}/metrics"
+        )
     if settings.local_dev:
         host = "localhost" if settings.api_host in ("127.0.0.1", "0.0.0.0") else settings.api_host
         lines += [
@@ -195,14 +239,19 @@ def _hard_exit(status: int) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     status = 1
     try:
-        status = asyncio.run(run(get_settings()))
+        settings = get_settings()
+        configure_logging(settings)
+        status = asyncio.run(run(settings))
     except KeyboardInterrupt:
         status = 130
+    except (PortInUseError, DevServerError) as err:
+        # One line for the person at the terminal: what is wrong and what to do.
+        print(f"worker.py: {err}", file=sys.stderr, flush=True)
+        status = 1
     except Exception:
-        traceback.print_exc()
+        log.exception("worker.py failed")
         status = 1
     finally:
         _hard_exit(status)

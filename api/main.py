@@ -15,11 +15,12 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from api import errors, openapi, ui
+from api import errors, observability, openapi, ui
 from api.deps import Clock, system_clock
 from api.routes import auth, billing, cases, codec, mailboxes, orders, processes, tasks
 from readmodel.database import make_session_factory
 from readmodel.schema import open_read_model
+from runtime.observability import configure_logging
 from runtime.settings import Settings, get_settings
 from runtime.temporal import connect
 from workflows.profiles import load_all_profiles
@@ -36,6 +37,7 @@ Send an `Idempotency-Key` header with every action: a repeat with the same key h
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    configure_logging(settings)  # JSON lines with ids, also under a plain `uvicorn api.main:app`
     engine = None
     if app.state.sessions is None:
         # worker.py migrates the local default before the API starts; elsewhere it is a deployment step.
@@ -75,6 +77,7 @@ def create_app(
     for module in (auth, cases, processes, tasks, orders, mailboxes, billing, codec):
         app.include_router(module.router)
     ui.install(app)
+    observability.install(app)
     openapi.install(app)
     return app
 

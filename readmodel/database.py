@@ -19,7 +19,8 @@ def connect_engine(url: str) -> Engine:
     """An engine for ``url``, schema untouched; SQLite files get their folder and WAL mode."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=True)
+    # hide_parameters: SQL errors (which reach the logs) never carry the row values, i.e. personal data.
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         # Worker activity threads and the API write concurrently: WAL plus a busy timeout
         # lets them wait for each other instead of failing with "database is locked".

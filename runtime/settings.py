@@ -10,7 +10,7 @@ import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     ui_port: int = 8233
     dev_server_port: int = 7233
 
+    # The worker's Temporal SDK metrics in Prometheus format at http://host:port/metrics; an empty
+    # HEMTJANST_WORKER_METRICS_PORT turns them off. In a container set the host to 0.0.0.0.
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int | None = 9464
+
+    # Log lines: "json" (one object per line, for log collectors; the default) or "text".
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
     # The dev server keeps closed workflows 24 hours; the municipality needs longer (DESIGN.md).
     retention_days: int = Field(default=30, ge=1)
 
@@ -74,12 +83,21 @@ class Settings(BaseSettings):
     # Browser origins (the Temporal Web UI) allowed to call the codec endpoint /codec, comma-separated.
     codec_cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:8233"]
 
-    @field_validator("temporal_address", "jwt_issuer_key", "jwks_url", "payload_keys", mode="before")
+    @field_validator(
+        "temporal_address", "jwt_issuer_key", "jwks_url", "payload_keys", "worker_metrics_port", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # TEMPORAL_ADDRESS= (empty, as compose files and shells often leave it) means "not set".
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _case_insensitive(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.lower() if value.lower() in ("json", "text") else value.upper()
         return value
 
     @field_validator("payload_keys")

@@ -27,10 +27,11 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNa
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.testing import WorkflowEnvironment
 
 from runtime.codec import EncryptionCodec
+from runtime.devserver import DevServer
 from runtime.settings import Settings
 from workflows.search import ALL_KEYS
 
@@ -86,17 +87,19 @@ def test_server_path() -> str:
 test_server_path.__test__ = False  # type: ignore[attr-defined]
 
 
-async def connect(settings: Settings) -> Client:
-    """A client for the configured Temporal address, or the local dev server."""
+async def connect(settings: Settings, *, target: str | None = None, runtime: Runtime | None = None) -> Client:
+    """A client for ``target``, by default the configured Temporal address or the local dev
+    server; on ``runtime`` if given (the worker's, which exports the SDK metrics)."""
     if settings.payload_keys is None and not settings.local_dev:
         log.warning(
             "HEMTJANST_PAYLOAD_KEYS is not set: payloads are encrypted with the public development "
             "key, which protects nothing; set it outside local development"
         )
     return await Client.connect(
-        settings.temporal_target,
+        target or settings.temporal_target,
         namespace=settings.temporal_namespace,
         data_converter=make_data_converter(settings),
+        runtime=runtime,
     )
 
 
@@ -173,30 +176,27 @@ async def get_retention(client: Client, namespace: str) -> timedelta:
     return response.config.workflow_execution_retention_ttl.ToTimedelta()
 
 
-async def start_dev_server(settings: Settings) -> WorkflowEnvironment:
-    """Start the bundled dev server: SQLite file under the data folder, Web UI on ui_port.
+async def start_dev_server(settings: Settings, *, runtime: Runtime | None = None) -> DevServer:
+    """Start the bundled dev server as our child: SQLite file under the data folder, Web UI on
+    ui_port; it ends with this process (runtime/devserver.py, issue 6 §8).
 
     The Web UI decodes payloads through the API's codec endpoint (``--ui-codec-endpoint``); the
-    endpoint answers only a supervisor (README: "Personal data and the Temporal UI").
+    endpoint answers only a supervisor (README: "Personal data and the Temporal UI"). The client
+    uses ``runtime`` (the worker's, with its metrics) if given.
 
-    The caller owns the environment and must ``await env.shutdown()`` (or use ``async with``).
-    Search attributes and retention are set by the caller through the operator API, so that an
-    existing database gets them too.
+    The caller must ``await server.shutdown()``. Search attributes and retention are set by the
+    caller through the operator API, so that an existing database gets them too. Raises
+    ``PortInUseError`` when a port is taken and ``DevServerError`` when the server does not start.
     """
-    data_dir = Path(settings.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return await WorkflowEnvironment.start_local(
-        namespace=settings.temporal_namespace,
-        data_converter=make_data_converter(settings),
-        ip="127.0.0.1",
-        port=settings.dev_server_port,
-        ui=True,
-        ui_port=settings.ui_port,
-        dev_server_existing_path=dev_server_path(),
-        dev_server_database_filename=str(data_dir / "temporal.db"),
-        dev_server_log_level="warn",
-        dev_server_startup_timeout=timedelta(seconds=60),
-        dev_server_extra_args=["--ui-codec-endpoint", settings.local_codec_endpoint],
+
+    async def connect_to(target: str) -> Client:
+        return await connect(settings, target=target, runtime=runtime)
+
+    return await DevServer.start(
+        settings,
+        binary=dev_server_path(),
+        connect=connect_to,
+        extra_args=["--ui-codec-endpoint", settings.local_codec_endpoint],
     )
 
 
