@@ -52,9 +52,11 @@ def check_eligible(decisions: Sequence[DecisionInfo], provider_id: str | None, s
     ongoing = [d for d in decisions if is_ongoing(d, started_on)]
     if provider_id and any(d.kind in CARE_KINDS for d in ongoing):
         return
-    kinds = sorted({d.kind for d in ongoing if d.kind not in CARE_KINDS})
+    held_kinds = {d.kind for d in ongoing}
+    kinds = [label for kind, label in NOT_CARE_LABELS.items() if kind in held_kinds]
+    kinds += sorted(held_kinds - CARE_KINDS - set(NOT_CARE_LABELS))
     if kinds:
-        held = "endast " + ", ".join(NOT_CARE_LABELS.get(kind, kind) for kind in kinds)
+        held = "endast " + " och ".join([", ".join(kinds[:-1]), kinds[-1]] if len(kinds) > 1 else kinds)
     elif ongoing:
         held = "ingen hemtjänstutförare"
     else:
