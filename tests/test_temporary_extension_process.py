@@ -41,7 +41,7 @@ from workflows.io.temporary_extension import (
     ReportLasting,
     StartTemporaryExtension,
 )
-from workflows.model import Action, CaseInfo, DecisionInfo, ProcessState, StartContext
+from workflows.model import Action, Actor, CaseInfo, DecisionInfo, ProcessState, StartContext
 from workflows.rules.order import ServiceItem
 from workflows.temporary_extension import TemporaryExtensionWorkflow
 
@@ -219,17 +219,11 @@ async def test_EXT_3_a_lasting_change_told_within_a_week_is_on_time_and_later_is
         await advance_to(env, sthlm(2027, 3, 26, 10, 0))
 
         lasting = ReportLasting(actor=PROVIDER, established_on=date(2027, 3, 19), message="Kvarstår troligen")
-        assert (
-            await rejected(on_time, "report_lasting", ReportLasting(actor=CASE_WORKER, **_day(19)))
-        ).type == ("Forbidden")
-        assert (
-            await rejected(on_time, "report_lasting", ReportLasting(actor=OTHER_PROVIDER, **_day(19)))
-        ).type == ("Forbidden")
-        before_day_one = await rejected(on_time, "report_lasting", ReportLasting(actor=PROVIDER, **_day(14)))
+        assert (await rejected(on_time, "report_lasting", _lasting(CASE_WORKER, 19))).type == ("Forbidden")
+        assert (await rejected(on_time, "report_lasting", _lasting(OTHER_PROVIDER, 19))).type == ("Forbidden")
+        before_day_one = await rejected(on_time, "report_lasting", _lasting(PROVIDER, 14))
         assert (before_day_one.type, "före dag 1 (2027-03-15)" in before_day_one.message) == ("Invalid", True)
-        assert (
-            await rejected(on_time, "report_lasting", ReportLasting(actor=PROVIDER, **_day(27)))
-        ).type == "Invalid"
+        assert (await rejected(on_time, "report_lasting", _lasting(PROVIDER, 27))).type == "Invalid"
 
         state = await act(on_time, "report_lasting", lasting)
         assert state.deadlines["report_lasting"] == end_of(date(2027, 3, 26))
@@ -253,8 +247,8 @@ async def test_EXT_3_a_lasting_change_told_within_a_week_is_on_time_and_later_is
         assert any("efter tidsgränsen (senast 2027-03-26 23:59)" in text for text in texts(state))
 
 
-def _day(day: int) -> dict[str, date]:
-    return {"established_on": date(2027, 3, day)}
+def _lasting(actor: Actor, day: int) -> ReportLasting:
+    return ReportLasting(actor=actor, established_on=date(2027, 3, day))
 
 
 async def test_EXT_5_remains_application_and_a_grant_back_dated_to_day_one_with_an_updated_order(
