@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,8 +19,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
+from readmodel.database import make_session_factory
 from tests.support import advance_to, scenario, scenario_clock, sthlm, wait_closed
 from tests.test_api_support import api_client, login_all
+from tests.test_read_model import _postgres, _sqlite
 
 USERS = {
     "case_worker": {"sub": "cw-anna", "name": "Anna Handläggare", "role": "case_worker"},
@@ -38,6 +41,14 @@ START = {
     "reason": "Urinvägsinfektion, orolig nattetid",
 }
 ITEMS = [{"name": "Tillsyn natt", "kind": "care", "minutes_per_month": 600}]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def both_sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """A fresh read model on SQLite and on PostgreSQL (a schema of its own), as DEVELOPERS.md asks
+    of every test that writes the read model."""
+    with _sqlite(tmp_path) if request.param == "sqlite" else _postgres() as engine:
+        yield make_session_factory(engine)
 
 
 class Api:
@@ -146,12 +157,12 @@ async def test_EXT_2_start_errors_roles_visibility_profile_and_dates(sessions: s
 
 
 async def test_EXT_the_whole_process_through_the_api_as_each_role_up_to_the_granted_updated_order(
-    sessions: sessionmaker[Session],
+    both_sessions: sessionmaker[Session],
 ) -> None:
     """EXT-2..EXT-5 over HTTP: the provider starts and reports a lasting change, the case worker
     confirms, follows up (remains), registers the application and grants, back-dated to day 1; the
     updated order reaches the provider. Wrong roles: 403 / 404; not open: 409; bad data: 422."""
-    async with dated_api(sthlm(2027, 3, 15, 10), sessions) as api:
+    async with dated_api(sthlm(2027, 3, 15, 10), both_sessions) as api:
         case_id = await api.case([CARE])
         started = await api.start(case_id)
         assert started.status_code == 201, started.text
@@ -232,9 +243,9 @@ async def test_EXT_the_whole_process_through_the_api_as_each_role_up_to_the_gran
 
 
 async def test_EXT_6_transient_closes_with_no_payment_and_billing_reads_the_notice(
-    sessions: sessionmaker[Session],
+    both_sessions: sessionmaker[Session],
 ) -> None:
-    async with dated_api(sthlm(2027, 3, 15, 10), sessions) as api:
+    async with dated_api(sthlm(2027, 3, 15, 10), both_sessions) as api:
         case_id = await api.case([CARE])
         pid = (await api.start(case_id)).json()["process_id"]
         assert await api.get("billing", "/billing/notices") == []
