@@ -75,6 +75,8 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
             raise ValueError("Beskriv vilket stöd som satts in (inserted).")
         if not request.reason.strip():
             raise ValueError("Beskriv varför stödet satts in (reason).")
+        rules.check_text(request.inserted, "inserted")
+        rules.check_text(request.reason, "reason")
         return TemporaryExtensionInput(
             case_id=ctx.case_id,
             profile=ctx.profile,
@@ -137,6 +139,7 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
     def _check_confirm_start(self, action: ConfirmStart) -> None:
         self.steps.check("confirm_start", action)
         self._check_after_notice(action, "Bekräftelsen")
+        _check_texts(note=action.note)
 
     @workflow.update
     async def report_lasting(self, action: ReportLasting) -> ProcessState:
@@ -148,6 +151,7 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
         self._check_after_notice(action, "Meddelandet")
         with rule_check():
             rules.check_established_on(action.established_on, self.inp.started_on, workflow.now())
+        _check_texts(message=action.message)
 
     @workflow.update
     async def follow_up(self, action: FollowUp) -> ProcessState:
@@ -159,6 +163,9 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
         self._check_after_notice(action, "Uppföljningen")
         if not action.provider_contact.strip():
             raise invalid("Ange vem hos utföraren uppföljningen gjordes med (provider_contact).")
+        _check_texts(note=action.note)
+        with rule_check():
+            rules.check_text(action.provider_contact, "provider_contact", rules.NAME_LIMIT)
 
     @workflow.update
     async def register_application(self, action: RegisterApplication) -> ProcessState:
@@ -170,6 +177,7 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
         with rule_check():
             rules.check_application(action.declined, action.received_on, self.inp.started_on, workflow.now())
             self._check_after_follow_up(action, "Ansökan")
+        _check_texts(note=action.note)
 
     @workflow.update
     async def decide(self, action: Decide) -> ProcessState:
@@ -181,6 +189,9 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
         with rule_check():
             rules.check_decision(action.granted, action.decision_date, action.items, self.inp.started_on)
             self._check_after_follow_up(action, "Beslutet")
+            for item in action.items:
+                rules.check_text(item.name, "items.name", rules.NAME_LIMIT)
+        _check_texts(note=action.note, other=action.other)
 
     def _check_after_notice(self, action: Action, what: str) -> None:
         if action.occurred_at is not None:
@@ -358,6 +369,13 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
         self.details["order_id"] = order_id
         self.note(action.actor, f"Uppdaterat uppdrag skickat ({order_id})", at=at)
         return order_id
+
+
+def _check_texts(**texts: str) -> None:
+    """In a validator: every free text of the action within the limits (422 otherwise)."""
+    with rule_check():
+        for field, value in texts.items():
+            rules.check_text(value, field)
 
 
 def _tail(note: str) -> str:
