@@ -305,12 +305,13 @@ async def post_form(api: Api, pid: str, action: str, form: dict[str, str]) -> st
     return (await api.http.get(response.headers["location"])).text
 
 
-async def test_EXT_the_whole_process_through_the_html_forms_as_provider_and_case_worker(
+async def test_EXT_the_whole_process_through_the_html_forms_as_provider_senior_and_case_worker(
     sessions: sessionmaker[Session],
 ) -> None:
     """The generated Swedish forms: the provider starts from the case page and reports a lasting
-    change; the case worker confirms, follows up, registers the application and decides with the
-    proposed date 2027-03-15 prefilled (EXT-5); another date shows the Swedish error with 422."""
+    change; the missed confirmation is escalated and the senior case worker confirms (COM-7); the
+    case worker follows up, registers the application and decides with the proposed date
+    2027-03-15 prefilled (EXT-5); another date shows the Swedish error with 422."""
     async with dated_api(sthlm(2027, 3, 15, 10), sessions) as api:
         case_id = await api.case([CARE])
         await ui_login(api, "provider")
@@ -344,8 +345,18 @@ async def test_EXT_the_whole_process_through_the_html_forms_as_provider_and_case
         page = (await api.http.get(f"/ui/processer/{pid}")).text
         assert "atgard/confirm_start" in page and "atgard/follow_up" in page
         assert "sön 2027-03-28 23:59" in page  # EXT-4's due time, local
-        page = await post_form(api, pid, "confirm_start", {"note": "Bekräftat"})
+        await ui_login(api, "senior")
+        assert "atgard/confirm_start" not in (await api.http.get(f"/ui/processer/{pid}")).text
+
+        # COM-1 missed (due mån 2027-03-22 23:59): escalated, the senior case worker confirms
+        await advance_to(api.env, sthlm(2027, 3, 23, 9, 0))
+        page = await post_form(api, pid, "confirm_start", {"note": "Bekräftat av förste handläggare"})
         assert "Klart: Bekräfta uppstart (14 dagar)." in page
+        assert "efter tidsgränsen (senast 2027-03-22 23:59)" in page
+        await ui_login(api, "supervisor")
+        assert "atgard/" not in (await api.http.get(f"/ui/processer/{pid}")).text  # reads, acts not
+
+        await ui_login(api, "case_worker")
         await advance_to(api.env, sthlm(2027, 3, 24, 10, 0))
         page = await post_form(
             api, pid, "follow_up", {"outcome": "remains", "provider_contact": "Carl Samordnare", "note": ""}
