@@ -95,6 +95,7 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
         self.inp = inp
         self.last_day = rules.last_day(inp.started_on, self._rules)
         self.followed_up_at: datetime | None = None
+        proposed = rules.proposed_decision_date(inp.started_on).isoformat()
         self.details = {
             "started_on": inp.started_on.isoformat(),
             "last_day": self.last_day.isoformat(),
@@ -102,8 +103,8 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
             "reason": inp.reason,
             "reported_by": inp.reported_by.label,
             # EXT-5: the form proposes this date and the validator accepts no other.
-            "proposed_decision_date": rules.proposed_decision_date(inp.started_on).isoformat(),
-            "proposals": {"decide": {"decision_date": inp.started_on.isoformat()}},
+            "proposed_decision_date": proposed,
+            "proposals": {"decide": {"decision_date": proposed}},
         }
 
     @workflow.run
