@@ -97,17 +97,22 @@ class Effects:
             f"{calendar.local(now):%Y-%m-%d %H:%M}, efter sista dag "
             f"{calendar.local(deadline):%Y-%m-%d}. Kontakta debiteringen."
         )
+        await self.billing_notice(concerns, text)
+        return True
+
+    async def billing_notice(self, concerns: date, text: str) -> None:
+        """A notice billing reads (``GET /billing/notices``) about a change concerning the local
+        date ``concerns``, e.g. EXT-6's no payment for a period; due by CAL-7's deadline."""
         record = BillingNoticeRecord(
             key=self._key("billing"),
             case_id=self.ref.case_id,
             concerns=concerns,
-            deadline=deadline,
-            registered_at=now,
+            deadline=calendar.billing_deadline(concerns),
+            registered_at=workflow.now(),
             text=text,
             process_id=self.ref.process_id,
         )
         await self._run(ReadModelActivities.raise_billing_notice, record, "Avisering till debiteringen")
-        return True
 
     async def record_order(self, record: OrderRecord) -> None:
         await self._run(ReadModelActivities.record_order, record, f"Beställning: {record.status}")

@@ -99,6 +99,8 @@ class Mailboxes:
     case_workers: str = "case-workers"
     senior_case_worker: str = "senior-case-worker"
     billing: str = "billing"
+    # EXT-2: the municipality's intake function (mottagningsfunktionen), where providers report
+    # a temporary extension under the 14-day agreement.
     reception: str = "reception"
     on_call: str = "on-call"
     # The default provider for unknown persons (NEW-5, "ickevalsalternativ").

@@ -6,6 +6,7 @@ from workflows.extra_visits import ExtraVisitsWorkflow
 from workflows.new_urgent_case import NewUrgentCaseWorkflow
 from workflows.order import OrderWorkflow
 from workflows.process import ProcessWorkflow
+from workflows.temporary_extension import TemporaryExtensionWorkflow
 from workflows.urgent_change import UrgentChangeWorkflow
 
 PROCESS_TYPES: dict[str, type[ProcessWorkflow]] = {
@@ -13,5 +14,6 @@ PROCESS_TYPES: dict[str, type[ProcessWorkflow]] = {
     NewUrgentCaseWorkflow.process_type: NewUrgentCaseWorkflow,
     ExtraVisitsWorkflow.process_type: ExtraVisitsWorkflow,
     UrgentChangeWorkflow.process_type: UrgentChangeWorkflow,
+    TemporaryExtensionWorkflow.process_type: TemporaryExtensionWorkflow,
 }
 WORKFLOWS: list[type[ProcessWorkflow]] = list(PROCESS_TYPES.values())

@@ -122,6 +122,15 @@ def describe(cls: type[Any]) -> list[FormField]:
     return fields
 
 
+def with_proposals(fields: list[FormField], proposals: Mapping[str, Any]) -> list[FormField]:
+    """The fields with the values a process proposes for its action prefilled (its state's
+    ``details["proposals"][action]``, field name -> value; e.g. EXT-5's back-dated decision date)."""
+    return [
+        dataclasses.replace(ff, default=_text(proposals[ff.name])) if ff.name in proposals else ff
+        for ff in fields
+    ]
+
+
 def _local_instant(raw: str) -> str:
     """A ``datetime-local`` value as Stockholm wall-clock time, with its offset (CAL-2).
 

@@ -62,6 +62,13 @@ FIELD_LABELS = {
     "unknown_person": "Okänd person (ickevalsalternativ)",
     "visit_date": "Besöksdatum",
     "visit_id": "Besök (id)",
+    # temporary-extension (EXT-*)
+    "started_on": "Stödet sattes in (dag 1)",
+    "inserted": "Insatt stöd",
+    "established_on": "Dag då förändringen konstaterades",
+    "provider_contact": "Kontaktperson hos utföraren",
+    "received_on": "Ansökan mottagen",
+    "declined": "Brukaren avstår från att ansöka",
 }
 
 # Keys of a process's ``details`` that are not input fields.
@@ -79,6 +86,14 @@ DETAIL_LABELS = {
     "summary": "Sammanfattning",
     "taken_over_at": "Övertagen",
     "taken_over_by": "Övertagen av",
+    "last_day": "Dag 14 (periodens sista dag)",
+    "reported_by": "Anmält av",
+    "confirmed_by": "Uppstart bekräftad av",
+    "confirmed_at": "Uppstart bekräftad",
+    "follow_up_outcome": "Uppföljningens utfall",
+    "followed_up_at": "Uppföljd",
+    "application_received_on": "Ansökan mottagen",
+    "billing": "Ersättning",
 }
 
 # Keys of a process's ``deadlines`` that are not action names.
@@ -88,7 +103,7 @@ DEADLINE_LABELS = {
 }
 
 # Strings that get a textarea rather than a one-line input.
-LONG_TEXT = {"note", "reason", "description", "other", "message", "answer", "question"}
+LONG_TEXT = {"note", "reason", "description", "other", "message", "answer", "question", "inserted"}
 
 CHOICE_LABELS: dict[str, str] = {
     **{str(k): v for k, v in PHONE_TARGET_LABELS.items()},
@@ -107,6 +122,8 @@ CHOICE_LABELS: dict[str, str] = {
     "follow_up_booked": "Uppföljning bokad",
     "lasting": "Varaktigt förändrat behov",
     "short": "Kortvarigt förändrat behov",
+    "remains": "Behovet kvarstår",
+    "transient": "Behovet var övergående",
 }
 
 ACTION_LABELS = {
@@ -128,6 +145,10 @@ ACTION_LABELS = {
     "register_visit": "Registrera extrabesök",
     "review": "Granska extrabesök",
     "answer_question": "Besvara fråga",
+    "confirm_start": "Bekräfta uppstart (14 dagar)",
+    "report_lasting": "Meddela varaktig förändring",
+    "follow_up": "Registrera uppföljning",
+    "register_application": "Registrera ansökan",
 }
 
 STAGE_LABELS = {
@@ -146,6 +167,8 @@ STAGE_LABELS = {
     "phoned": "utföraren kontaktad",
     "decided": "beslutad",
     "ordered": "beställd",
+    "application": "ansökan",
+    "deciding": "beslut",
     "closed": "avslutad",
 }
 
@@ -157,6 +180,8 @@ OUTCOME_LABELS = {
     "granted": "beviljat",
     "not_granted": "ej beviljat",
     "follow_up_booked": "uppföljning bokad",
+    "transient": "övergående behov, ingen ersättning för det utökade stödet",
+    "no_application": "ingen ansökan",
 }
 
 STATUS_LABELS = {"running": "pågår", "completed": "avslutad"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request, status
@@ -37,6 +38,13 @@ def may_perform(user: Principal, task: TaskOut) -> bool:
     return task.role == user.role and (task.org is None or task.org == user.org)
 
 
+def _proposals(state: ProcessStateOut, action: str) -> dict[str, Any]:
+    """What the process proposes for the action's fields (``details["proposals"][action]``)."""
+    proposals = state.details.get("proposals")
+    found = proposals.get(action) if isinstance(proposals, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 def _action_forms(user: Principal, state: ProcessStateOut, now: datetime) -> list[GeneratedForm]:
     cls = PROCESS_TYPES.get(state.type)
     if cls is None:
@@ -46,7 +54,9 @@ def _action_forms(user: Principal, state: ProcessStateOut, now: datetime) -> lis
             form_id=f"atgard-{task.action}",
             title=task.title,
             action_url=f"/ui/processer/{quote(state.process_id)}/atgard/{task.action}",
-            fields=forms.describe(cls.ACTIONS[task.action]),
+            fields=forms.with_proposals(
+                forms.describe(cls.ACTIONS[task.action]), _proposals(state, task.action)
+            ),
             submit=labels.action_label(task.action),
             due_at=task.due_at,
             overdue=task.overdue or (task.due_at is not None and task.due_at < now),
