@@ -217,6 +217,8 @@ async def test_EXT_the_whole_process_through_the_api_as_each_role_up_to_the_gran
         assert granted.status_code == 200, granted.text
         assert (granted.json()["outcome"], granted.json()["status"]) == ("granted", "completed")
         order_id = f"case-{case_id}/order/temporary-extension-1"
+        # The updated order is a process of its own: once its first steps are open, its row is written.
+        await api.env.client.get_workflow_handle(order_id).execute_update("ready")
 
         case = await api.get("provider", f"/cases/{case_id}")
         [decision] = [d for d in case["decisions"] if d["kind"] == "care" and d["start_date"] == "2027-03-15"]
@@ -227,7 +229,6 @@ async def test_EXT_the_whole_process_through_the_api_as_each_role_up_to_the_gran
             "2027-03-15",
             "hemtjanst-nord",
         )
-        await api.env.client.get_workflow_handle(order_id).execute_update("ready")  # its first steps
         inbox = await api.get("provider", "/tasks")
         assert any(t["process_id"] == order_id and t["action"] == "confirm" for t in inbox)
 
