@@ -52,6 +52,12 @@ class ProcessWorkflow:
     def build_input(cls, request: Any, ctx: StartContext) -> Any:
         raise NotImplementedError
 
+    @classmethod
+    def proposals(cls, details: dict[str, Any], profile: Profile, now: datetime) -> dict[str, dict[str, str]]:
+        """The values the forms of open actions propose, by action and field, as form values
+        (computed at the moment the form is shown, from the process's ``details`` and the rules)."""
+        return {}
+
     def _setup(
         self,
         case_id: str,
