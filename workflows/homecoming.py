@@ -557,6 +557,7 @@ class HomecomingWorkflow(ProcessWorkflow):
                 case_worker_id=self.ref.case_worker_id,
                 decision_id=self.details.get("decisions", {}).get("home_care"),
                 execution_due=execution_due,
+                receiver_role=HOMECOMING_TEAM if receiver == self.inp.team_id else PROVIDER,
             ),
             id=order_id,
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,

@@ -70,6 +70,7 @@ class OrderWorkflow(ProcessWorkflow):
     @workflow.init
     def __init__(self, inp: OrderInput) -> None:
         self._setup(inp.case_id, inp.profile, inp.case_worker_id, inp.provider_id)
+        self.provider_role = inp.receiver_role
         self.inp = inp
         self.sent_at = inp.sent_at or workflow.now()
         self.execution_date: date | None = None

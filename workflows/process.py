@@ -83,6 +83,7 @@ class ProcessWorkflow:
         self.deviations: list[str] = []
         self.deadlines: dict[str, datetime] = {}
         self.details: dict[str, Any] = {}
+        self.provider_role = PROVIDER  # the role of the unit ``provider_step`` opens steps for
         self._started_at = workflow.now()
 
     @workflow.query
@@ -181,10 +182,11 @@ class ProcessWorkflow:
         )
 
     async def provider_step(self, action: str, title: str, due_at: datetime | None = None) -> Step:
-        """Open a step for the process's provider; a missed deadline reaches the case workers."""
+        """Open a step for the process's provider (the unit ``ref.provider_id``, acting in
+        ``provider_role``); a missed deadline reaches the case workers."""
         return await self.steps.open(
             action,
-            role=PROVIDER,
+            role=self.provider_role,
             org=self.ref.provider_id,
             title=title,
             due_at=due_at,

@@ -26,6 +26,8 @@ class OrderInput:
     decision_id: str | None = None
     # HT-6: when the services must have started, if a rule other than ORD-4 says so.
     execution_due: datetime | None = None
+    # The role of the receiving unit's staff: a provider, or (HT-2/HT-4) the homecoming team.
+    receiver_role: str = "provider"
 
 
 @dataclass

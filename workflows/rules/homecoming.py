@@ -7,7 +7,7 @@ the homecoming workflow and the API's form proposals both use them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from workflows import calendar
@@ -151,18 +151,19 @@ def proposed_handover_date(now: datetime, rules: Deadlines) -> date:
 
 def regular_announce_by(planned_at: datetime, rules: Deadlines) -> datetime:
     """HT-4: the latest on-time announcement: 24 clock hours (elapsed time, also across a DST
-    change) before the planned handover."""
-    return planned_at - timedelta(hours=rules.handover_notice_hours)
+    change) before the planned handover. In UTC: arithmetic on a Stockholm-zoned datetime would
+    count wall-clock hours."""
+    return planned_at.astimezone(UTC) - timedelta(hours=rules.handover_notice_hours)
 
 
 def regular_on_time(announced_at: datetime, planned_at: datetime, rules: Deadlines) -> bool:
     """HT-4: on time when made at least 24 clock hours before the planned handover."""
-    return announced_at <= regular_announce_by(planned_at, rules)
+    return announced_at.astimezone(UTC) <= regular_announce_by(planned_at, rules)
 
 
 def proposed_handover_at(now: datetime, rules: Deadlines) -> datetime:
     """HT-4: the earliest on-time planned handover for an announcement now, on the next full hour."""
-    earliest = calendar.local(now + timedelta(hours=rules.handover_notice_hours))
+    earliest = calendar.local(now.astimezone(UTC) + timedelta(hours=rules.handover_notice_hours))
     rounded = earliest.replace(minute=0, second=0, microsecond=0)
     return rounded if rounded == earliest else rounded + timedelta(hours=1)
 
@@ -188,7 +189,7 @@ def check_handover(
             raise ValueError("Ange planerad tidpunkt för överlämningen (planned_at).")
         if planned_at.tzinfo is None:
             raise ValueError("planned_at måste anges med tidszon.")
-        if planned_at <= announced_at:
+        if planned_at.astimezone(UTC) <= announced_at.astimezone(UTC):
             raise ValueError("Den planerade överlämningen måste ligga efter meddelandet.")
         if not [s for s in services if s.strip()]:
             raise ValueError("Ange de insatser som ska lämnas över (services), enligt mallen.")
