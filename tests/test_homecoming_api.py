@@ -185,7 +185,7 @@ async def test_HT_5_reverse_over_http_the_provider_asks_and_takes_back(
 
 async def test_HT_6_discharge_start_over_http_in_botkyrka_only(sessions: sessionmaker[Session]) -> None:
     async with app_at(sthlm(2027, 6, 25, 9, 30), sessions) as app:
-        discharge = {"discharge_need": "unchanged", "called_at": "2027-06-25T09:00:00+02:00"}
+        discharge: dict[str, Any] = {"discharge_need": "unchanged", "called_at": "2027-06-25T09:00:00+02:00"}
         plain = await new_case(app.http)
         await app.start("case_worker", plain, status=422, mode="simplified", **discharge)
         botkyrka = await new_case(app.http, profile="botkyrka")
