@@ -20,6 +20,7 @@ from activities.records import (
     FollowUpEventRecord,
     JournalRecord,
     MessageRecord,
+    OrderEnding,
     OrderRecord,
     ProcessRecord,
     TaskRecord,
@@ -76,6 +77,14 @@ class ReadModelActivities:
         self._upsert(models.Order(id=record.order_id, **_without(record, "order_id")))
 
     @activity.defn
+    def end_order(self, record: OrderEnding) -> None:
+        with self._sessions.begin() as session:
+            order = session.get(models.Order, record.order_id)
+            if order is not None:
+                order.status = "ended"
+                order.ended_on = record.ended_on
+
+    @activity.defn
     def record_decision(self, record: DecisionRecord) -> None:
         self._upsert(models.Decision(id=record.decision_id, **_without(record, "decision_id")))
 
@@ -105,6 +114,7 @@ class ReadModelActivities:
             self.write_journal,
             self.raise_billing_notice,
             self.record_order,
+            self.end_order,
             self.record_decision,
             self.record_follow_up_event,
             self.record_case,

@@ -137,3 +137,12 @@ class CaseAssignment:
 
     case_id: str
     case_worker_id: str
+
+
+@dataclass
+class OrderEnding:
+    """An order ended by the process that sent it, after the order's own process has closed
+    (HT-3/HT-4/HT-5: the order moved to another unit)."""
+
+    order_id: str
+    ended_on: date

@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from fastapi import HTTPException, status
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -109,7 +110,8 @@ def build(
     user: Principal,
     now: datetime,
 ) -> Any:
-    """Parse the request into START_REQUEST and let the process build its input (ValueError: 422)."""
+    """Parse the request into START_REQUEST and let the process build its input (ValueError: 422,
+    PermissionError: 403)."""
     if case is None and "profile" not in {f.name for f in dataclasses.fields(cls.START_REQUEST)}:
         fields = {k: v for k, v in fields.items() if k != "profile"}  # used by choose_profile
     request = parse(cls.START_REQUEST, fields)
@@ -119,3 +121,5 @@ def build(
         return cls.build_input(request, ctx)
     except ValueError as error:
         raise unprocessable(str(error)) from error
+    except PermissionError as error:  # the role may start the type, but not this kind of it
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error

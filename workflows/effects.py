@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         FollowUpEventRecord,
         JournalRecord,
         MessageRecord,
+        OrderEnding,
         OrderRecord,
         ProcessRecord,
         TaskRecord,
@@ -116,6 +117,11 @@ class Effects:
 
     async def record_order(self, record: OrderRecord) -> None:
         await self._run(ReadModelActivities.record_order, record, f"Beställning: {record.status}")
+
+    async def end_order(self, order_id: str, ended_on: date) -> None:
+        """Mark an order whose own process has closed as ended on ``ended_on``."""
+        record = OrderEnding(order_id=order_id, ended_on=ended_on)
+        await self._run(ReadModelActivities.end_order, record, "Beställning upphör")
 
     async def record_decision(self, record: DecisionRecord) -> None:
         await self._run(ReadModelActivities.record_decision, record, f"Beslut: {record.kind}")

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.io.order import (
         CarePlanDone,
         ConfirmOrder,
+        EndOrder,
         OrderInput,
         PhoneConfirmation,
         RegisterExecution,
@@ -69,9 +70,11 @@ class OrderWorkflow(ProcessWorkflow):
     @workflow.init
     def __init__(self, inp: OrderInput) -> None:
         self._setup(inp.case_id, inp.profile, inp.case_worker_id, inp.provider_id)
+        self.provider_role = inp.receiver_role
         self.inp = inp
         self.sent_at = inp.sent_at or workflow.now()
         self.execution_date: date | None = None
+        self._end: EndOrder | None = None
         self._order_fields: dict[str, object] = {}
         self.details = {"start_date": inp.start_date.isoformat(), "other": inp.other}
 
@@ -80,7 +83,9 @@ class OrderWorkflow(ProcessWorkflow):
         await self._send()
         review_at: datetime | None = rules.review_opens_at(self.sent_at, inp.items, self._rules)
         while True:
-            step = await self.steps.next(until=review_at)
+            step = await self.steps.next(until=review_at, wake=lambda: self._end is not None)
+            if step is None and self._end is not None:
+                return await self._ended(self._end)
             if step is None:
                 review_at = None
                 await self._open_review("Beställningen är inte verkställd i tid.")
@@ -102,6 +107,12 @@ class OrderWorkflow(ProcessWorkflow):
                     await self._executed(step.result)
                 case "care_plan_done":
                     return await self._care_plan_done(step.result)
+
+    @workflow.signal(name="end_order")
+    def end_order(self, end: EndOrder) -> None:
+        """The sending process ends the order (HT-3/HT-4/HT-5: it moved to another unit)."""
+        if self._end is None and self.outcome is None:
+            self._end = end
 
     # -- updates ----------------------------------------------------------------------------
 
@@ -197,7 +208,9 @@ class OrderWorkflow(ProcessWorkflow):
         self.deadlines["confirm"] = rules.confirm_due(self.sent_at)  # ORD-1
         await self.provider_step("confirm", "Bekräfta mottagen beställning", self.deadlines["confirm"])
         # ORD-4: the 2-week reminder to the case worker is this step's escalation.
-        self.deadlines["execution"] = rules.execution_expected_by(self.sent_at, inp.items, self._rules)
+        self.deadlines["execution"] = inp.execution_due or rules.execution_expected_by(
+            self.sent_at, inp.items, self._rules
+        )
         await self.provider_step(
             "register_execution",
             "Registrera verkställighetsdatum (första utförda besöket)",
@@ -256,6 +269,15 @@ class OrderWorkflow(ProcessWorkflow):
             await self._open_not_executable()
         await self.set_stage("confirmed" if self.steps.find_open("confirm") is None else "sent")
         return rules.review_again_at(workflow.now(), self._rules)
+
+    async def _ended(self, end: EndOrder) -> ProcessState:
+        """The order ends on ``ended_on`` because the sending process says so (it moved on)."""
+        await self._record_order("ended", ended_on=end.ended_on)
+        text = f"Beställningen upphör {end.ended_on.isoformat()}: {end.reason}"
+        await self.effects.message(
+            provider_mailbox(self.inp.provider_id), "Beställning upphör", text, end.actor
+        )
+        return await self.close("ended", text, end.actor)
 
     async def _end_not_executed(self, action: ReviewNotExecuted) -> ProcessState:
         today = calendar.local_date(workflow.now())

@@ -52,6 +52,16 @@ class ProcessWorkflow:
     def build_input(cls, request: Any, ctx: StartContext) -> Any:
         raise NotImplementedError
 
+    @classmethod
+    def proposals(cls, details: dict[str, Any], profile: Profile, now: datetime) -> dict[str, dict[str, str]]:
+        """The values the forms of open actions propose, by action and field, as form values
+        (computed at the moment the form is shown, from the process's ``details`` and the rules).
+
+        By default what the workflow itself published as ``details["proposals"]`` (e.g. EXT-5's
+        back-dated decision date); a process whose proposals depend on the moment overrides this."""
+        published = details.get("proposals")
+        return published if isinstance(published, dict) else {}
+
     def _setup(
         self,
         case_id: str,
@@ -77,6 +87,7 @@ class ProcessWorkflow:
         self.deviations: list[str] = []
         self.deadlines: dict[str, datetime] = {}
         self.details: dict[str, Any] = {}
+        self.provider_role = PROVIDER  # the role of the unit ``provider_step`` opens steps for
         self._started_at = workflow.now()
 
     @workflow.query
@@ -175,10 +186,11 @@ class ProcessWorkflow:
         )
 
     async def provider_step(self, action: str, title: str, due_at: datetime | None = None) -> Step:
-        """Open a step for the process's provider; a missed deadline reaches the case workers."""
+        """Open a step for the process's provider (the unit ``ref.provider_id``, acting in
+        ``provider_role``); a missed deadline reaches the case workers."""
         return await self.steps.open(
             action,
-            role=PROVIDER,
+            role=self.provider_role,
             org=self.ref.provider_id,
             title=title,
             due_at=due_at,

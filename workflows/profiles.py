@@ -108,6 +108,21 @@ class Mailboxes:
 
 
 @dataclass(frozen=True)
+class Homecoming:
+    """HT-*: the homecoming team and the other receivers of a simplified decision's orders.
+
+    Each is a unit id (``org``); its function mailbox is ``provider_mailbox(unit)``."""
+
+    __pydantic_config__ = _STRICT
+
+    team: str = "hemgangsteam"  # HT-1: the homecoming team (role homecoming_team, org = this id)
+    alarm_team: str = "larmteam"  # HT-2: receives the safety-alarm order
+    night_district: str = "nattdistrikt"  # HT-2: receives the night-help order (default district)
+    discharge_rule: bool = False  # HT-6 (Botkyrka): the hospital-discharge start rule applies
+    discharge_call_before: time = time(11, 0)  # HT-6: called before this on a working day: same day
+
+
+@dataclass(frozen=True)
 class Profile:
     __pydantic_config__ = _STRICT
 
@@ -120,6 +135,7 @@ class Profile:
     mailboxes: Mailboxes = field(default_factory=Mailboxes)
     processes: tuple[str, ...] = ALL_PROCESSES
     homecoming_standard_minutes: int = 600  # HT-2: "schablontid" of the simplified decision
+    homecoming: Homecoming = field(default_factory=Homecoming)
 
     def enables(self, process_type: str) -> bool:
         return process_type in self.processes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workflows.extra_visits import ExtraVisitsWorkflow
+from workflows.homecoming import HomecomingWorkflow
 from workflows.new_urgent_case import NewUrgentCaseWorkflow
 from workflows.order import OrderWorkflow
 from workflows.process import ProcessWorkflow
@@ -15,5 +16,6 @@ PROCESS_TYPES: dict[str, type[ProcessWorkflow]] = {
     ExtraVisitsWorkflow.process_type: ExtraVisitsWorkflow,
     UrgentChangeWorkflow.process_type: UrgentChangeWorkflow,
     TemporaryExtensionWorkflow.process_type: TemporaryExtensionWorkflow,
+    HomecomingWorkflow.process_type: HomecomingWorkflow,
 }
 WORKFLOWS: list[type[ProcessWorkflow]] = list(PROCESS_TYPES.values())

@@ -158,8 +158,11 @@ class Steps:
         self._note(SYSTEM, f"Steget '{step.title}' behövs inte längre: {reason}")
         await self._record(step, closed_at=workflow.now())
 
-    async def next(self, until: datetime | None = None) -> Step | None:
-        """Wait for the first completed step; None once ``until`` has passed.
+    async def next(
+        self, until: datetime | None = None, wake: Callable[[], bool] | None = None
+    ) -> Step | None:
+        """Wait for the first completed step; None once ``until`` has passed, or once ``wake()``
+        is true (e.g. a signal from another process arrived; the caller knows which).
 
         Deadlines that pass meanwhile mark their step overdue and escalate it; waiting goes on.
         """
@@ -170,7 +173,7 @@ class Steps:
                 await self._record(ready, closed_at=ready.done_at, closed_by=ready.done_by)
                 return ready
             now = workflow.now()
-            if until is not None and now >= until:
+            if (until is not None and now >= until) or (wake is not None and wake()):
                 return None
             for step in self.open_steps():
                 if step.due_at is not None and not step.overdue and step.due_at <= now:
@@ -183,7 +186,7 @@ class Steps:
             timeout = (min(wake_at) - now).total_seconds() if wake_at else None
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
-                    lambda: self._first_done() is not None,
+                    lambda: self._first_done() is not None or (wake is not None and wake()),
                     timeout=timeout,
                     timeout_summary="Väntar på nästa tidsgräns",
                 )

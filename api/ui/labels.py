@@ -69,6 +69,28 @@ FIELD_LABELS = {
     "provider_contact": "Kontaktperson hos utföraren",
     "received_on": "Ansökan mottagen",
     "declined": "Brukaren avstår från att ansöka",
+    # homecoming (HT-*)
+    "mode": "Handläggning",
+    "origin": "Bakgrund (HT-1)",
+    "night_help_minutes": "Natthjälp, minuter per månad (i samma beslut)",
+    "safety_alarm": "Trygghetslarm (eget beslut, beställning till larmteamet)",
+    "meal_distribution": "Matdistribution (eget beslut)",
+    "chosen_provider_id": "Vald hemtjänst (enhets-id)",
+    "night_district_id": "Nattdistrikt (enhets-id)",
+    "discharge_need": "Behov vid utskrivning från sjukhus (HT-6)",
+    "called_at": "Sjukhuset ringde utföraren / kontakt med handläggaren (HT-6)",
+    "information": "Information till hemgångsteamet (mallen)",
+    "contacts": "Kontakter (anhöriga, sjukhus, nycklar)",
+    "alarm_other": "Övrigt till larmteamet",
+    "night_other": "Övrigt till nattdistriktet",
+    "handover_date": "Överlämningsdatum",
+    "planned_at": "Planerad överlämning",
+    "deviate_from_order": "Anledning finns att frångå ordinarie uppdrag",
+    "contacted_person": "Kontakt tagen med brukaren",
+    "new_decision": "Nytt beslut om hemtjänst",
+    "period_start": "Periodens början",
+    "period_end": "Periodens slut",
+    "back_on": "Utföraren tar tillbaka beställningen från",
 }
 
 # Keys of a process's ``details`` that are not input fields.
@@ -94,12 +116,22 @@ DETAIL_LABELS = {
     "followed_up_at": "Uppföljd",
     "application_received_on": "Ansökan mottagen",
     "billing": "Ersättning",
+    "team_id": "Hemgångsteam",
+    "announced_at": "Överlämning meddelad",
+    "announced_by": "Meddelad av",
+    "announce_by": "Senast i tid",
+    "announcement_on_time": "Meddelad i tid",
+    "planned_handover_at": "Planerad överlämning",
+    "services_start_on": "Insatserna startar (HT-6)",
+    "move_start_date": "Flyttad beställning startar",
+    "receiver": "Beställningen flyttas till",
 }
 
 # Keys of a process's ``deadlines`` that are not action names.
 DEADLINE_LABELS = {
     "execution": "Verkställighet (ORD-4)",
     "notify_opens": "Underrättelse öppnas",
+    "services_start": "Insatserna ska ha startat (HT-6)",
 }
 
 # Strings that get a textarea rather than a one-line input.
@@ -124,6 +156,13 @@ CHOICE_LABELS: dict[str, str] = {
     "short": "Kortvarigt förändrat behov",
     "remains": "Behovet kvarstår",
     "transient": "Behovet var övergående",
+    "simplified": "Förenklat beslut",
+    "regular": "Vanlig handläggning",
+    "reverse": "Hemgångsteamet tar över en period",
+    "hospital_discharge": "Planering från sjukhus",
+    "short_term_stay": "Uppföljning på korttidsboende",
+    "unchanged": "Oförändrat behov",
+    "increased": "Ökat behov",
 }
 
 ACTION_LABELS = {
@@ -149,6 +188,12 @@ ACTION_LABELS = {
     "report_lasting": "Meddela varaktig förändring",
     "follow_up": "Registrera uppföljning",
     "register_application": "Registrera ansökan",
+    "send_team_info": "Skicka information till hemgångsteamet",
+    "announce_handover": "Meddela överlämning",
+    "dialogue": "Registrera dialog med hemgångsteamet",
+    "move_order": "Flytta beställningen",
+    "request_takeover": "Begär att hemgångsteamet tar över",
+    "hand_back": "Ta tillbaka beställningen",
 }
 
 STAGE_LABELS = {
@@ -169,6 +214,11 @@ STAGE_LABELS = {
     "ordered": "beställd",
     "application": "ansökan",
     "deciding": "beslut",
+    "with_team": "hos hemgångsteamet",
+    "handover_announced": "överlämning meddelad",
+    "handed_over": "överlämnad",
+    "takeover_requested": "övertagande begärt",
+    "handing_back": "återlämnas",
     "closed": "avslutad",
 }
 
@@ -182,6 +232,9 @@ OUTCOME_LABELS = {
     "follow_up_booked": "uppföljning bokad",
     "transient": "övergående behov, ingen ersättning för det utökade stödet",
     "no_application": "ingen ansökan",
+    "handed_over": "överlämnad till vald hemtjänst",
+    "handed_back": "återlämnad till utföraren",
+    "ended": "beställningen upphör",
 }
 
 STATUS_LABELS = {"running": "pågår", "completed": "avslutad"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request, status
@@ -11,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import services
 from api.auth import Principal
-from api.deps import ClientDep, NowDep, SessionDep
+from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep
 from api.schemas import ProcessStateOut, TaskOut
 from api.ui import forms, labels
 from api.ui.common import (
@@ -24,6 +23,8 @@ from api.ui.common import (
     render,
     ui_router,
 )
+from readmodel import repository as repo
+from workflows.profiles import Profile
 from workflows.registry import PROCESS_TYPES
 
 router = ui_router()
@@ -38,24 +39,20 @@ def may_perform(user: Principal, task: TaskOut) -> bool:
     return task.role == user.role and (task.org is None or task.org == user.org)
 
 
-def _proposals(state: ProcessStateOut, action: str) -> dict[str, Any]:
-    """What the process proposes for the action's fields (``details["proposals"][action]``)."""
-    proposals = state.details.get("proposals")
-    found = proposals.get(action) if isinstance(proposals, dict) else None
-    return found if isinstance(found, dict) else {}
-
-
-def _action_forms(user: Principal, state: ProcessStateOut, now: datetime) -> list[GeneratedForm]:
+def _action_forms(
+    user: Principal, state: ProcessStateOut, now: datetime, profile: Profile | None
+) -> list[GeneratedForm]:
     cls = PROCESS_TYPES.get(state.type)
     if cls is None:
         return []
+    proposals = cls.proposals(state.details, profile, now) if profile is not None else {}
     return [
         GeneratedForm(
             form_id=f"atgard-{task.action}",
             title=task.title,
             action_url=f"/ui/processer/{quote(state.process_id)}/atgard/{task.action}",
             fields=forms.with_proposals(
-                forms.describe(cls.ACTIONS[task.action]), _proposals(state, task.action)
+                forms.describe(cls.ACTIONS[task.action]), proposals.get(task.action, {})
             ),
             submit=labels.action_label(task.action),
             due_at=task.due_at,
@@ -105,15 +102,18 @@ async def _process_page(
     user: Principal,
     session: SessionDep,
     client: ClientDep,
+    profiles: ProfilesDep,
     process_id: str,
     now: datetime,
     problem: Problem | None = None,
 ) -> HTMLResponse:
     try:
         row = services.visible_process(session, user, process_id)
+        case = repo.get_case(session, row.case_id)
         state = await services.process_state(session, client, row)
     except HTTPException as error:
         return error_page(request, user, error)
+    profile = profiles.get(case.profile) if case is not None else None
     tasks = [(t, t.overdue or (t.due_at is not None and t.due_at < now)) for t in state.open_tasks]
     return render(
         request,
@@ -123,7 +123,7 @@ async def _process_page(
         state=state,
         tasks=tasks,
         details=_details(state),
-        action_forms=_action_forms(user, state, now),
+        action_forms=_action_forms(user, state, now, profile),
         flash=_flash(request, problem),
     )
 
@@ -136,6 +136,7 @@ async def perform_action(
     user: UiUser,
     session: SessionDep,
     client: ClientDep,
+    profiles: ProfilesDep,
     now: NowDep,
 ) -> Response:
     """An action's form → services.perform_action → back to the process page (303), or the page
@@ -150,16 +151,22 @@ async def perform_action(
     except HTTPException as error:
         if error.status_code == status.HTTP_404_NOT_FOUND:
             return error_page(request, user, error)
-        return await _process_page(
-            request, user, session, client, process_id, now, Problem.of(error, f"atgard-{action}", values)
-        )
+        problem = Problem.of(error, f"atgard-{action}", values)
+        return await _process_page(request, user, session, client, profiles, process_id, now, problem)
     target = f"/ui/processer/{quote(process_id)}?utfort={quote(action)}"
     return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/processer/{process_id:path}", response_class=HTMLResponse)
 async def process_page(
-    process_id: str, request: Request, user: UiUser, session: SessionDep, client: ClientDep, now: NowDep
+    process_id: str,
+    request: Request,
+    user: UiUser,
+    session: SessionDep,
+    client: ClientDep,
+    profiles: ProfilesDep,
+    now: NowDep,
 ) -> HTMLResponse:
-    """A process: stage, deadlines, deviations, outcome, timeline, and the caller's action forms."""
-    return await _process_page(request, user, session, client, process_id, now)
+    """A process: stage, deadlines, deviations, outcome, timeline, and the caller's action forms
+    (prefilled with what the process proposes)."""
+    return await _process_page(request, user, session, client, profiles, process_id, now)

@@ -24,6 +24,20 @@ class OrderInput:
     sent_at: datetime | None = None  # None: now
     case_worker_id: str | None = None
     decision_id: str | None = None
+    # HT-6: when the services must have started, if a rule other than ORD-4 says so.
+    execution_due: datetime | None = None
+    # The role of the receiving unit's staff: a provider, or (HT-2/HT-4) the homecoming team.
+    receiver_role: str = "provider"
+
+
+@dataclass
+class EndOrder:
+    """The signal ``end_order``: the process that sent the order ends it, e.g. because the order
+    moved to another unit (HT-3, HT-4, HT-5); the order's status becomes ended on ``ended_on``."""
+
+    ended_on: date
+    reason: str
+    actor: Actor
 
 
 @dataclass

@@ -1,0 +1,115 @@
+"""The API side of the homecoming process: the workflow input from a start request (HT-1, HT-2,
+HT-4, HT-5, HT-6) and the values its forms propose. Pure: no I/O, no workflow calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflows import calendar
+from workflows.io.homecoming import HomecomingInput, StartHomecoming
+from workflows.model import CASE_WORKER, PROVIDER, StartContext
+from workflows.profiles import Profile
+from workflows.rules import homecoming as rules
+
+
+def build_input(request: StartHomecoming, ctx: StartContext) -> HomecomingInput:
+    """The workflow input; ValueError (Swedish) for invalid data (422), PermissionError when the
+    caller's role may not start this mode (403)."""
+    assert ctx.case is not None  # the process does not create its case
+    case, profile, actor = ctx.case, ctx.profile, ctx.actor
+    team = profile.homecoming.team
+    if request.mode == rules.REVERSE:
+        return _reverse(request, ctx)
+    if actor.role != CASE_WORKER:
+        raise PermissionError("Hemgång med hemgångsteam startas av biståndshandläggaren (HT-1).")
+    decided = request.decision_date or calendar.local_date(ctx.now)
+    rules.check_order_start(decided, ctx.now)
+    if request.mode == rules.SIMPLIFIED:
+        rules.check_simplified_start(request.night_help_minutes, profile.homecoming_standard_minutes)
+        if request.items:
+            raise ValueError("Vid förenklat beslut bestäms insatserna av schablonen (HT-2): ange inga items.")
+    else:
+        if not request.items:
+            raise ValueError("Ange insatserna i beslutet om hemtjänst (items).")
+        if request.night_help_minutes or request.safety_alarm or request.meal_distribution:
+            raise ValueError(
+                "Natthjälp, trygghetslarm och matdistribution i egna beställningar hör till förenklat beslut."
+            )
+        for item in request.items:
+            rules.check_text(item.name, "insatsen", required=True)
+    chosen = request.chosen_provider_id or case.provider_id
+    if chosen == team:
+        raise ValueError("Vald hemtjänst kan inte vara hemgångsteamet.")
+    rules.check_discharge(
+        profile.homecoming.discharge_rule, request.origin, request.discharge_need, request.called_at, ctx.now
+    )
+    return HomecomingInput(
+        case_id=ctx.case_id,
+        profile=profile,
+        started_by=actor,
+        mode=request.mode,
+        origin=request.origin,
+        team_id=team,
+        provider_id=chosen,
+        decision_date=decided,
+        night_help_minutes=request.night_help_minutes,
+        safety_alarm=request.safety_alarm,
+        meal_distribution=request.meal_distribution,
+        items=list(request.items),
+        night_district_id=request.night_district_id,
+        discharge_need=request.discharge_need,
+        called_at=request.called_at,
+        case_worker_id=case.case_worker_id,
+    )
+
+
+def _reverse(request: StartHomecoming, ctx: StartContext) -> HomecomingInput:
+    """HT-5: for a case with a provider, started by the case worker or that provider."""
+    assert ctx.case is not None
+    provider = ctx.case.provider_id
+    if not provider:
+        raise ValueError("Ärendet har ingen hemtjänstutförare som kan be hemgångsteamet ta över (HT-5).")
+    if ctx.actor.role == PROVIDER and ctx.actor.org != provider:
+        raise PermissionError(f"Ärendet hör till utföraren {provider}, inte {ctx.actor.org}.")
+    extra = (
+        request.items
+        or request.night_help_minutes
+        or request.safety_alarm
+        or request.meal_distribution
+        or request.discharge_need
+        or request.called_at
+        or request.chosen_provider_id
+    )
+    if extra:
+        raise ValueError("När hemgångsteamet tar över en period (reverse) anges bara läget.")
+    return HomecomingInput(
+        case_id=ctx.case_id,
+        profile=ctx.profile,
+        started_by=ctx.actor,
+        mode=rules.REVERSE,
+        origin=request.origin,
+        team_id=ctx.profile.homecoming.team,
+        provider_id=provider,
+        decision_date=calendar.local_date(ctx.now),
+        case_worker_id=ctx.case.case_worker_id,
+    )
+
+
+def proposals(details: dict[str, Any], profile: Profile, now: Any) -> dict[str, dict[str, str]]:
+    """What the open actions' forms propose, by action and field, as form values (dates
+    ``YYYY-MM-DD``, moments as Stockholm wall-clock ``YYYY-MM-DDTHH:MM``)."""
+    today = calendar.local_date(now).isoformat()
+    notice = profile.deadlines
+    if details.get("mode") == rules.SIMPLIFIED:
+        announce = {"handover_date": rules.proposed_handover_date(now, notice).isoformat()}
+    else:
+        announce = {"planned_at": f"{rules.proposed_handover_at(now, notice):%Y-%m-%dT%H:%M}"}
+    move_start = str(details.get("move_start_date") or "")
+    return {
+        "send_order": {"start_date": str(details.get("services_start_on") or today)},
+        "announce_handover": announce,  # HT-3 / HT-4: the earliest handover that is on time
+        "follow_up": {"decision_date": move_start},
+        "move_order": {"start_date": move_start, "provider_id": str(details.get("receiver") or "")},
+        "request_takeover": {"period_start": today},
+        "hand_back": {"back_on": str(details.get("period_end") or today)},
+    }
