@@ -88,7 +88,12 @@ def create_app(
     app.state.profiles = load_all_profiles()
     errors.install(app)
     validation.install(app)
-    app.add_middleware(SameOrigin, cookie=TOKEN_COOKIE, trusted=lambda: app.state.settings.trusted_origins)
+    app.add_middleware(
+        SameOrigin,
+        cookie=TOKEN_COOKIE,
+        trusted=lambda: app.state.settings.trusted_origins,
+        exempt=("/auth/", "/codec/"),
+    )
     app.add_middleware(BodyLimit, limit_of=_body_limit)  # outermost: before anything reads the body
     for module in (auth, cases, processes, tasks, orders, mailboxes, billing, codec):
         app.include_router(module.router)

@@ -95,22 +95,28 @@ class SameOrigin:
     authenticated by the ``token`` cookie, or any form post under ``/ui``) must come from a page of
     this site: its Origin (or Referer) names the Host it is sent to, or one of ``trusted``.
 
-    Requests with an ``Authorization`` header are not at risk (a browser never adds one by itself).
+    Requests with an ``Authorization`` header are not at risk (a browser never adds one by itself),
+    nor are the ``exempt`` paths that do not act on the cookie's authority (the dev login, which
+    hands out a token; the codec endpoint, which has its own CORS allowlist and changes nothing).
     """
 
-    def __init__(self, app: ASGIApp, cookie: str, trusted: Callable[[], list[str]]) -> None:
+    def __init__(
+        self, app: ASGIApp, cookie: str, trusted: Callable[[], list[str]], exempt: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.cookie = cookie
         self.trusted = trusted
+        self.exempt = exempt
 
     def _at_risk(self, scope: Scope) -> bool:
         if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
             return False
-        if _header(scope, b"authorization"):
+        path = str(scope["path"])
+        if _header(scope, b"authorization") or path.startswith(self.exempt):
             return False
         cookies = _header(scope, b"cookie") or ""
         has_cookie = any(part.strip().startswith(f"{self.cookie}=") for part in cookies.split(";"))
-        return has_cookie or str(scope["path"]).startswith("/ui/")
+        return has_cookie or path.startswith("/ui/")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._at_risk(scope):
