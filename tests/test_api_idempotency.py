@@ -86,7 +86,8 @@ async def test_a_key_over_255_characters_or_not_printable_ascii_is_400(
     """An 8 KB key gave 500 from Temporal's update id limit."""
     case_id = await new_case(api)
     order = (await start_order(api, case_id))["process_id"]
-    headers = [*(await login(api, PROVIDER)).items(), ("Idempotency-Key", key.encode())]
+    headers = [(k.encode(), v.encode()) for k, v in (await login(api, PROVIDER)).items()]
+    headers.append((b"Idempotency-Key", key.encode()))
     response = await api.post(f"/processes/{order}/actions/confirm", json={}, headers=headers)
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()["detail"]
