@@ -226,8 +226,8 @@ def _bearer(token: str) -> dict[str, str]:
 
 async def test_tokens_need_exp_and_get_60_seconds_of_clock_skew(sessions: sessionmaker[Session]) -> None:
     """A token issued 2 s ahead of the server clock was refused."""
-    claims = {"sub": "scw-1", "role": "senior_case_worker"}
-    cases = [
+    claims: dict[str, Any] = {"sub": "scw-1", "role": "senior_case_worker"}
+    cases: list[tuple[dict[str, Any], int]] = [
         ({**claims}, 401),  # no exp
         ({**claims, "exp": _at(600), "iat": _at(2)}, 200),  # issued 2 s ahead
         ({**claims, "exp": _at(600), "iat": _at(50), "nbf": _at(50)}, 200),
