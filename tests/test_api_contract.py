@@ -71,6 +71,7 @@ async def test_the_openapi_document_describes_the_error_answers_of_every_start_a
         p for p in schema["paths"]["/processes"]["post"]["parameters"] if p["name"] == "Idempotency-Key"
     )
     assert "255" in key["description"]
+    assert key["required"] is True and key["schema"]["maxLength"] == 255
 
 
 async def test_docs_are_served_without_a_cdn(api: httpx.AsyncClient) -> None:
