@@ -55,6 +55,7 @@ class ReadModelActivities:
             row.status = record.status
             row.outcome = record.outcome
             row.closed_at = record.closed_at
+            row.provider_id = record.provider_id or row.provider_id
 
     @activity.defn
     def record_task(self, record: TaskRecord) -> None:

@@ -21,6 +21,7 @@ class ProcessRecord:
     started_at: datetime
     outcome: str | None = None
     closed_at: datetime | None = None
+    provider_id: str | None = None  # the unit the process concerns (issue 6 §5)
 
 
 @dataclass

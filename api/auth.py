@@ -2,7 +2,8 @@
 
 Locally tokens are HS256-signed with ``settings.jwt_secret`` and handed out by
 ``POST /auth/dev-login``. In production ``jwks_url`` (OIDC/JWKS) or ``jwt_issuer_key`` (a PEM
-public key) is configured and only tokens signed by the issuer are accepted.
+public key) is configured and only tokens signed by the issuer, for the expected ``iss`` and
+``aud``, are accepted. Every token needs ``exp``; 60 s of clock skew are allowed (issue 6 §5).
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 
+from api import limits
 from api.deps import SettingsDep
+from api.validation import shown
 from runtime.settings import Settings
-from workflows.model import ROLES, Actor
+from workflows.model import DEPUTY_MANAGER, HOMECOMING_TEAM, PROVIDER, ROLES, Actor
 
 TOKEN_COOKIE = "token"
 DEV_TOKEN_LIFETIME = timedelta(hours=12)
 ASYMMETRIC = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+# Roles that act for a unit: their token (and dev login) must name it in ``org``.
+ORG_ROLES = (PROVIDER, HOMECOMING_TEAM, DEPUTY_MANAGER)
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ class Principal:
 
 
 def issue_token(settings: Settings, principal: Principal) -> str:
-    """A dev token (HS256 with the local secret)."""
+    """A dev token (HS256 with the local secret), with ``iss``/``aud`` when they are configured."""
     now = datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": principal.sub,
@@ -53,6 +58,10 @@ def issue_token(settings: Settings, principal: Principal) -> str:
         "iat": now,
         "exp": now + DEV_TOKEN_LIFETIME,
     }
+    if settings.jwt_issuer:
+        claims["iss"] = settings.jwt_issuer
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
 
 
@@ -62,27 +71,62 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
 
 
 def decode_token(settings: Settings, token: str) -> dict[str, Any]:
-    """Verify the signature (issuer key if configured, else the dev secret) and return the claims."""
-    options: jwt.types.Options = {"require": ["sub", "role"], "verify_aud": False}
+    """Verify the signature (issuer key if configured, else the dev secret) and return the claims.
+
+    Issue 6 §5: ``exp`` is required; ``iss`` and ``aud`` are checked against the settings (always
+    with an issuer key or JWKS, whose settings require them); ``iat``, ``nbf`` and ``exp`` allow
+    ``jwt_leeway_seconds`` of clock skew.
+    """
+    required = ["sub", "role", "exp"]
+    required += ["iss"] if settings.jwt_issuer else []
+    required += ["aud"] if settings.jwt_audience else []
+    options: jwt.types.Options = {"require": required, "verify_aud": settings.jwt_audience is not None}
+    checks: dict[str, Any] = {
+        "options": options,
+        "leeway": settings.jwt_leeway_seconds,
+        "issuer": settings.jwt_issuer,
+        "audience": settings.jwt_audience,
+    }
     if settings.jwks_url:
         key = _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token).key
-        return jwt.decode(token, key, algorithms=ASYMMETRIC, options=options)
+        return jwt.decode(token, key, algorithms=ASYMMETRIC, **checks)
     if settings.jwt_issuer_key:
-        return jwt.decode(token, settings.jwt_issuer_key, algorithms=ASYMMETRIC, options=options)
-    return jwt.decode(token, settings.jwt_secret, algorithms=["HS256"], options=options)
+        return jwt.decode(token, settings.jwt_issuer_key, algorithms=ASYMMETRIC, **checks)
+    return jwt.decode(token, settings.jwt_secret, algorithms=["HS256"], **checks)
+
+
+def check_identity(sub: str, name: str, role: str, org: str | None, municipality: str | None) -> None:
+    """An identity the system can record (ValueError in Swedish otherwise): ids and name within
+    the read model's columns (the actor's label fits ``tasks.closed_by``), no NUL or lone
+    surrogate, and an ``org`` for the roles that act for a unit."""
+    if role not in ROLES:
+        raise ValueError(f"okänd roll: {shown(role)}")
+    values = {"sub": sub, "name": name, "org": org or "", "municipality": municipality or ""}
+    for field, value in values.items():
+        problem = limits.text_problem(value, limits.FIELD_LENGTHS[field])
+        if problem is not None:
+            raise ValueError(f"{field} {problem[1]}")
+    if not sub.strip():
+        raise ValueError("sub saknas")
+    if role in ORG_ROLES and not org:
+        raise ValueError(f"rollen {role} kräver org (den enhet man arbetar för)")
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
-    role = claims.get("role")
-    if role not in ROLES:
-        raise ValueError(f"okänd roll: {role!r}")
-    return Principal(
-        sub=str(claims["sub"]),
-        name=str(claims.get("name") or claims["sub"]),
-        role=str(role),
-        org=claims.get("org") or None,
-        municipality=claims.get("municipality") or None,
+    """The caller from verified claims; ValueError (Swedish) for an identity the system cannot use."""
+    texts = {key: claims.get(key) for key in ("sub", "name", "role", "org", "municipality")}
+    if any(value is not None and not isinstance(value, str) for value in texts.values()):
+        raise ValueError("sub, name, role, org och municipality ska vara text")
+    sub = str(claims["sub"])
+    principal = Principal(
+        sub=sub,
+        name=str(texts["name"] or sub),
+        role=str(texts["role"]),
+        org=texts["org"] or None,
+        municipality=texts["municipality"] or None,
     )
+    check_identity(principal.sub, principal.name, principal.role, principal.org, principal.municipality)
+    return principal
 
 
 def _unauthorized(detail: str) -> HTTPException:
@@ -104,8 +148,10 @@ def current_user(request: Request, settings: SettingsDep) -> Principal:
         raise _unauthorized("Inloggning krävs (Authorization: Bearer <token>).")
     try:
         return principal_from_claims(decode_token(settings, token))
-    except (jwt.PyJWTError, ValueError, KeyError) as error:
-        raise _unauthorized(f"Ogiltig token: {error}") from error
+    except jwt.PyJWTError as error:
+        raise _unauthorized(f"Ogiltig token ({type(error).__name__}).") from error
+    except (ValueError, KeyError) as error:
+        raise _unauthorized(f"Ogiltig token: {error}.") from error
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

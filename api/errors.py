@@ -26,6 +26,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.validation import validation_detail
 from workflows.model import FORBIDDEN, INVALID, NOT_OPEN
 
 PROCESS_CLOSED = "Processen är avslutad."
@@ -47,14 +48,6 @@ def unprocessable(detail: Any) -> HTTPException:
 
 def conflict(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_409_CONFLICT, detail)
-
-
-def validation_detail(error: ValidationError) -> list[dict[str, Any]]:
-    """Pydantic's errors as plain JSON (no URLs, no exception objects)."""
-    return [
-        {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
-        for e in error.errors(include_url=False, include_context=False)
-    ]
 
 
 def _update_failed(error: WorkflowUpdateFailedError) -> HTTPException:

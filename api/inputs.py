@@ -1,8 +1,9 @@
 """Turning JSON bodies into the workflows' input dataclasses, and the start context of a process.
 
 The start request and every action input are plain dataclasses declared by the process
-(``START_REQUEST``, ``ACTIONS``); pydantic validates the JSON against them. Unknown fields and
-instants without an offset are refused (422) rather than silently dropped or guessed.
+(``START_REQUEST``, ``ACTIONS``); pydantic validates the JSON against them, then every value is
+checked against the system's limits (``api.limits``: calendar years, characters, lengths). Unknown
+fields and instants without an offset are refused (422) rather than silently dropped or guessed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from api.errors import unprocessable, validation_detail
+from api import limits
+from api.errors import unprocessable
+from api.validation import shown, validation_detail
 from readmodel.models import Case, Decision
 from workflows.model import Actor, CaseInfo, DecisionInfo
 from workflows.process import ProcessWorkflow
@@ -23,7 +26,7 @@ from workflows.registry import PROCESS_TYPES
 def process_class(process_type: object) -> type[ProcessWorkflow]:
     if not isinstance(process_type, str) or process_type not in PROCESS_TYPES:
         known = ", ".join(sorted(PROCESS_TYPES))
-        raise unprocessable(f"Okänd processtyp: {process_type!r}. Kända typer: {known}.")
+        raise unprocessable(f"Okänd processtyp: {shown(process_type)}. Kända typer: {known}.")
     return PROCESS_TYPES[process_type]
 
 
@@ -43,12 +46,14 @@ def parse(cls: type[Any], fields: dict[str, Any], *, injected: dict[str, Any] | 
     unknown = sorted(set(fields) - allowed)
     if unknown:
         raise unprocessable(
-            f"Okända fält: {', '.join(unknown)}. Tillåtna fält: {', '.join(sorted(allowed))}."
+            f"Okända fält: {', '.join(shown(name) for name in unknown)}. "
+            f"Tillåtna fält: {', '.join(sorted(allowed))}."
         )
     try:
         value = _adapter(cls).validate_python({**fields, **injected})
     except ValidationError as error:
         raise unprocessable(validation_detail(error)) from error
+    limits.check(value)
     naive = _naive_instants(value)
     if naive:
         raise unprocessable(f"Tidpunkter måste anges med tidszon (t.ex. +01:00): {', '.join(naive)}.")
@@ -84,6 +89,7 @@ def case_info(case: Case, decisions: list[Decision]) -> CaseInfo:
         profile=case.profile,
         case_worker_id=case.case_worker_id,
         provider_id=case.provider_id,
+        created_at=case.created_at,
         decisions=[
             DecisionInfo(
                 decision_id=d.id,

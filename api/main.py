@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from api import errors, observability, openapi, ui
+from api import errors, limits, observability, openapi, ui, validation
+from api.auth import TOKEN_COOKIE
 from api.deps import Clock, system_clock
+from api.middleware import BodyLimit, SameOrigin
 from api.routes import auth, billing, cases, codec, mailboxes, orders, processes, tasks
 from readmodel.database import make_session_factory
 from readmodel.schema import open_read_model
@@ -28,10 +31,21 @@ from workflows.profiles import load_all_profiles
 DESCRIPTION = """Samverkan mellan biståndshandläggare och hemtjänstutförare, som varaktiga processer.
 
 Identity: `Authorization: Bearer <JWT>` (claims `sub`, `name`, `role`, `org`, `municipality`).
-Every time in responses is ISO 8601 with the Europe/Stockholm offset. Errors are `{"detail": ...}`:
-401 no/invalid token, 403 role not allowed, 404 unknown or not visible, 409 action not open or
-process closed or duplicate start, 422 invalid input, 504 the process did not answer in time.
-Send an `Idempotency-Key` header with every action: a repeat with the same key has one effect."""
+Every time in responses is ISO 8601 with the Europe/Stockholm offset. Errors are `{"detail": ...}`
+in Swedish: 400 missing or malformed `Idempotency-Key`, 401 no/invalid token, 403 role not allowed
+(or a form posted from another site), 404 unknown or not visible, 409 action not open or process
+closed or duplicate start, 413 body too large, 422 invalid input (a list of `{loc, msg, type}`
+for field errors), 504 the process did not answer in time.
+
+Send an `Idempotency-Key` (at most 255 printable ASCII characters) with every start and action:
+one key means one caller, one target, one body. Limits: calendar years 2020–2060, text lengths
+of the read model, free text at most 10 000 characters, lists at most 100 entries, a body at most
+256 kB. See the README, "For integrators"."""
+
+
+def _body_limit(path: str) -> int:
+    """The largest body a path takes (bytes): the codec's payloads may be larger than any input."""
+    return limits.MAX_CODEC_BODY_BYTES if path.startswith("/codec/") else limits.MAX_BODY_BYTES
 
 
 @asynccontextmanager
@@ -62,11 +76,14 @@ def create_app(
 ) -> FastAPI:
     """The API; pass ``client`` and ``sessions`` to use them instead of connecting in the lifespan,
     and ``clock`` (an async function answering a UTC instant) to replace the wall clock."""
-    app = FastAPI(
+    # /docs and /redoc serve Swagger UI's and ReDoc's assets from the fastapi-offline package:
+    # they work without internet (issue 6 §7).
+    app = FastAPIOffline(
         title="Hemtjänst – samverkan",
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(limits.check_params)],
     )
     app.state.settings = settings or get_settings()
     app.state.client = client
@@ -74,6 +91,14 @@ def create_app(
     app.state.clock = clock or system_clock
     app.state.profiles = load_all_profiles()
     errors.install(app)
+    validation.install(app)
+    app.add_middleware(
+        SameOrigin,
+        cookie=TOKEN_COOKIE,
+        trusted=lambda: app.state.settings.trusted_origins,
+        exempt=("/auth/", "/codec/"),
+    )
+    app.add_middleware(BodyLimit, limit_of=_body_limit)  # outermost: before anything reads the body
     for module in (auth, cases, processes, tasks, orders, mailboxes, billing, codec):
         app.include_router(module.router)
     ui.install(app)

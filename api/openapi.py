@@ -72,6 +72,17 @@ def _set_body(schema: dict[str, Any], path: str, body: dict[str, Any], text: str
     }
 
 
+def _keys_required(schema: dict[str, Any]) -> None:
+    """The Idempotency-Key header is declared optional so that its absence is answered with the
+    contract's 400 in Swedish (not FastAPI's 422); the document says what the API requires."""
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header" and parameter.get("name") == "Idempotency-Key":
+                    parameter["required"] = True
+                    parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": 255}
+
+
 def install(app: FastAPI) -> None:
     """Replace ``app.openapi`` with one that documents the process and action bodies."""
 
@@ -87,6 +98,7 @@ def install(app: FastAPI) -> None:
             schema.setdefault("components", {}).setdefault("schemas", {}).update(definitions)
             _set_body(schema, START_PATH, _start_body(refs), "`type`, `case_id` and the type's start fields.")
             _set_body(schema, ACTION_PATH, _action_body(refs), "The fields of the action (by process type).")
+            _keys_required(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

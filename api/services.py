@@ -7,7 +7,6 @@ same whichever way a user comes in. Errors are the contract's ``HTTPException``s
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +14,7 @@ from fastapi import HTTPException, status
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
-from api import starting
+from api import idempotency, limits, starting
 from api import temporal_gateway as gateway
 from api.auth import Principal
 from api.errors import not_found
@@ -30,6 +29,8 @@ from workflows.profiles import Profile
 from workflows.registry import PROCESS_TYPES
 
 READ_ONLY = (SUPERVISOR, BILLING)
+START_TARGET = "/processes"
+IN_FLIGHT = "En begäran med samma Idempotency-Key behandlas fortfarande; försök igen om en stund."
 
 
 def _state_of_row(row: Process) -> ProcessStateOut:
@@ -67,20 +68,44 @@ def may_start(user: Principal, cls: type[ProcessWorkflow]) -> bool:
     return user.role in cls.START_ROLES
 
 
+async def _repeat_start(
+    session: Session, client: Client, user: Principal, process_id: str
+) -> ProcessStateOut:
+    """The answer to a repeated start: the state of the process the first request started."""
+    row = repo.get_visible_process(session, user, process_id)
+    if row is not None:
+        return await process_state(session, client, row)
+    release_connection(session)
+    state = await gateway.current_state(client, process_id)  # its read-model row is not written yet
+    if state is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, IN_FLIGHT)
+    return ProcessStateOut.of(state)
+
+
 async def _start_new_case(
-    client: Client, task_queue: str, cls: type[ProcessWorkflow], inp: Any, case_id: str, key: str | None
+    session: Session,
+    client: Client,
+    user: Principal,
+    task_queue: str,
+    cls: type[ProcessWorkflow],
+    inp: Any,
+    case_id: str,
+    key: idempotency.Scope,
+    fingerprint: str,
+    now: datetime,
 ) -> tuple[ProcessStateOut, bool]:
-    """A process that creates its case: the id is derived from the key, so a repeat finds it."""
+    """A process that creates its case: its id comes from the key's scope, stored before the start."""
     process_id = starting.process_id(case_id, cls.process_type, 1)
+    first = idempotency.claim(session, key, fingerprint, process_id, now)
+    if first is not None:  # a concurrent request with the same key
+        return await _repeat_start(session, client, user, first.resource_id), False
+    release_connection(session)
     try:
         state = await gateway.start_process(client, task_queue, cls.process_type, inp, process_id, case_id)
     except HTTPException as error:
-        if key is None or error.status_code != status.HTTP_409_CONFLICT:
-            raise
-        existing = await gateway.current_state(client, process_id)
-        if existing is None:
-            raise
-        return ProcessStateOut.of(existing), False
+        if error.status_code != status.HTTP_504_GATEWAY_TIMEOUT:
+            idempotency.release(session, key)
+        raise
     return ProcessStateOut.of(state), True
 
 
@@ -97,13 +122,17 @@ async def start_process(
     """Start a process from ``{"type", "case_id", ...fields}`` at ``now`` (UTC instant) → (its
     state, whether it was created).
 
-    A repeated ``key`` finds the process the first request started (created is then False).
+    ``key`` (the Idempotency-Key, required: 400) is scoped to the caller: a repeat with the same
+    body answers the state of the process the first request started (created is then False); the
+    same key with another body is 422. Every value is checked against the limits (422).
     """
+    scope = idempotency.scope(user, START_TARGET, key)
     cls = process_class(body.get("type"))
-    if key is not None:
-        existing = repo.process_by_idempotency_key(session, key)
-        if existing is not None:
-            return await process_state(session, client, visible_process(session, user, existing.id)), False
+    limits.check(body)
+    fingerprint = idempotency.fingerprint("POST", START_TARGET, body)
+    first = idempotency.lookup(session, scope, fingerprint)
+    if first is not None:
+        return await _repeat_start(session, client, user, first.resource_id), False
     if not may_start(user, cls):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"Rollen {user.role} får inte starta {cls.process_type}."
@@ -115,18 +144,16 @@ async def start_process(
         if case is None:
             raise not_found("Ärendet finns inte.")
     profile = starting.choose_profile(cls, case, fields, user, settings, profiles)
-    case_id = case.id if case is not None else starting.new_case_id(user, key)
+    case_id = case.id if case is not None else starting.new_case_id(scope)
     inp = starting.build(cls, session, case_id, case, profile, fields, user, now)
-    release_connection(session)
     if case is None:
-        return await _start_new_case(client, settings.task_queue, cls, inp, case_id, key)
-    row = starting.reserve(session, case.id, cls.process_type, key, now)
+        return await _start_new_case(
+            session, client, user, settings.task_queue, cls, inp, case_id, scope, fingerprint, now
+        )
+    row = starting.reserve(session, case.id, cls, inp, scope, fingerprint, now)
     if row is None:  # a concurrent request with the same key reserved first
-        assert key is not None
-        existing = repo.process_by_idempotency_key(session, key)
-        return await process_state(
-            session, client, visible_process(session, user, existing.id if existing else "")
-        ), False
+        first = idempotency.lookup(session, scope, fingerprint)
+        return await _repeat_start(session, client, user, first.resource_id if first else ""), False
     release_connection(session)
     try:
         started = await gateway.start_process(
@@ -134,7 +161,7 @@ async def start_process(
         )
     except HTTPException as error:
         if error.status_code != status.HTTP_504_GATEWAY_TIMEOUT:
-            starting.release(session, row.id)
+            starting.release(session, row.id, scope)
         raise
     return ProcessStateOut.of(started), True
 
@@ -155,17 +182,32 @@ async def perform_action(
     action: str,
     body: dict[str, Any],
     key: str | None,
+    now: datetime,
 ) -> ProcessStateOut:
-    """Perform ``action`` with the body's fields as the caller → the new state.
+    """Perform ``action`` with the body's fields as the caller at ``now`` → the new state.
 
-    The key becomes the update id, so a repeat with the same key has one effect.
+    ``key`` (the Idempotency-Key, required: 400) is scoped to the caller and the process; the
+    update id is derived from that scope, so a repeat with the same body has one effect and
+    answers as the first did; the same key with another action or body is 422. A refused action
+    (4xx) gives its key back.
     """
+    scope = idempotency.scope(user, f"process:{process_id}", key)
     row = visible_process(session, user, process_id)
     input_class = action_input_class(row, action)
     if user.role in READ_ONLY:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"Rollen {user.role} kan inte utföra åtgärder.")
     arg = parse_action(input_class, body, user.actor)
+    fingerprint = idempotency.fingerprint("POST", f"/processes/{row.id}/actions/{action}", body)
+    first = idempotency.claim(session, scope, fingerprint, row.id, now)
     release_connection(session)
-    return ProcessStateOut.of(
-        await gateway.perform(client, row.id, action, arg, key or f"auto-{uuid.uuid4()}")
-    )
+    try:
+        state = await gateway.perform(client, row.id, action, arg, scope.update_id)
+    except HTTPException as error:
+        if first is None and error.status_code < status.HTTP_500_INTERNAL_SERVER_ERROR:
+            idempotency.release(session, scope)
+        elif first is not None and error.status_code == status.HTTP_409_CONFLICT:
+            # The first request was performed (else its key was given back), and the process has
+            # ended since: answer its state.
+            return await process_state(session, client, row)
+        raise
+    return ProcessStateOut.of(state)

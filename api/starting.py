@@ -2,14 +2,13 @@
 
 Workflow ids are ``case-<case_id>/<type>/<n>`` where n counts the processes of that type the case
 already has; the ``processes`` row is inserted first (unique (case_id, type, seq)), so two
-concurrent starts get different numbers, and a repeated ``Idempotency-Key`` finds its process.
+concurrent starts get different numbers; the key's record (``api.idempotency``) is written in the
+same transaction, so a repeated ``Idempotency-Key`` finds its process.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -17,9 +16,12 @@ from fastapi import HTTPException, status
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api import idempotency
 from api.auth import Principal
-from api.errors import unprocessable
+from api.errors import conflict, unprocessable
+from api.idempotency import Scope
 from api.inputs import case_info, parse
+from api.temporal_gateway import PROCESS_LABELS
 from readmodel import repository as repo
 from readmodel.models import Case, Process
 from runtime.settings import Settings
@@ -34,45 +36,64 @@ def process_id(case_id: str, process_type: str, seq: int) -> str:
     return f"case-{case_id}/{process_type}/{seq}"
 
 
-def new_case_id(user: Principal, key: str | None) -> str:
-    """A case id for a process that creates its case; the same key of the same user, the same id."""
-    if key is None:
-        return f"c-{uuid.uuid4().hex[:12]}"
-    return f"c-{hashlib.sha256(f'{user.sub}/{key}'.encode()).hexdigest()[:12]}"
+def new_case_id(key: Scope) -> str:
+    """A case id for a process that creates its case: the same key of the same caller, the same id."""
+    return f"c-{key.digest[:12]}"
+
+
+def _once_taken(cls: type[ProcessWorkflow], once: str) -> HTTPException:
+    label = PROCESS_LABELS.get(cls.process_type, cls.process_type)
+    return conflict(f"Ärendet har redan en process {label} ({cls.process_type}) för {once}.")
 
 
 def reserve(
-    session: Session, case_id: str, process_type: str, key: str | None, now: datetime
+    session: Session,
+    case_id: str,
+    cls: type[ProcessWorkflow],
+    inp: Any,
+    key: Scope,
+    fingerprint: str,
+    now: datetime,
 ) -> Process | None:
-    """Insert the process row under the next free number and commit; None when ``key`` is taken
-    (a concurrent request with the same key won)."""
-    seq = repo.count_processes(session, case_id, process_type) + 1
+    """Insert the process row under the next free number, with the key's record, and commit;
+    None when a concurrent request with the same key stored it first. 409 when the case already
+    has the process the type allows once (``once_per_case``, e.g. UC-5's month)."""
+    once = cls.once_per_case(inp)
+    if once is not None and repo.process_once_per_case(session, case_id, cls.process_type, once):
+        raise _once_taken(cls, once)
+    seq = repo.count_processes(session, case_id, cls.process_type) + 1
     for _ in range(RESERVE_ATTEMPTS):
         row = Process(
-            id=process_id(case_id, process_type, seq),
+            id=process_id(case_id, cls.process_type, seq),
             case_id=case_id,
-            type=process_type,
+            type=cls.process_type,
             seq=seq,
             stage="starting",
             status="running",
             started_at=now,
-            idempotency_key=key,
+            idempotency_key=key.digest,
+            provider_id=cls.concerns_unit(inp),
+            unique_key=once,
         )
         try:
             repo.add_process(session, row)
+            repo.add_idempotency_record(session, idempotency.record(key, fingerprint, row.id, now))
             session.commit()
             return row
         except IntegrityError:
             session.rollback()
-            if key is not None and repo.process_by_idempotency_key(session, key) is not None:
+            if repo.get_idempotency_record(session, key.digest) is not None:
                 return None
+            if once is not None and repo.process_once_per_case(session, case_id, cls.process_type, once):
+                raise _once_taken(cls, once) from None
             seq += 1
-    raise RuntimeError(f"no free process number for {case_id}/{process_type}")
+    raise RuntimeError(f"no free process number for {case_id}/{cls.process_type}")
 
 
-def release(session: Session, row_id: str) -> None:
-    """Give a reserved id back when the workflow could not be started."""
+def release(session: Session, row_id: str, key: Scope) -> None:
+    """Give a reserved id (and its key) back when the workflow could not be started."""
     repo.delete_process(session, row_id)
+    repo.delete_idempotency_record(session, key.digest)
     session.commit()
 
 
@@ -119,7 +140,7 @@ def build(
     ctx = StartContext(case_id=case_id, case=info, profile=profile, actor=user.actor, now=now)
     try:
         return cls.build_input(request, ctx)
+    except PermissionError as error:  # the caller may start the type, but not this case or kind of it
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error
     except ValueError as error:
         raise unprocessable(str(error)) from error
-    except PermissionError as error:  # the role may start the type, but not this kind of it
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error

@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -95,19 +96,28 @@ async def bench(orders: int, concurrency: int, folder: Path) -> None:
                 await _measure(http, orders, concurrency)
 
 
+def _keyed(headers: dict[str, str]) -> dict[str, str]:
+    """Every start and action carries a fresh Idempotency-Key (issue 6 §4)."""
+    return {**headers, "Idempotency-Key": str(uuid.uuid4())}
+
+
 async def _measure(http: httpx.AsyncClient, orders: int, concurrency: int) -> None:
     worker = await _login(http, {"sub": "cw", "name": "Bench", "role": "case_worker"})
     provider = await _login(http, {"sub": "pv", "name": "Bench", "role": "provider", "org": "p1"})
     case_body = {"person_name": "Bench", "provider_id": "p1", "decisions": []}
     case_ids = [
-        (await http.post("/cases", json=case_body, headers=worker)).json()["case_id"] for _ in range(orders)
+        (await http.post("/cases", json=case_body, headers=_keyed(worker))).json()["case_id"]
+        for _ in range(orders)
     ]
 
     starts: list[float] = []
-    order = {"type": "order", "start_date": "2027-01-15", "items": [{"name": "Städning", "kind": "service"}]}
+    # Two weeks after the day the benchmark runs (the API's clock is the wall clock here).
+    start_date = (date.today() + timedelta(days=14)).isoformat()
+    order = {"type": "order", "start_date": start_date, "items": [{"name": "Städning", "kind": "service"}]}
 
     def start(case_id: str) -> Callable[[], Awaitable[httpx.Response]]:
-        return lambda: http.post("/processes", json={**order, "case_id": case_id}, headers=worker)
+        headers = _keyed(worker)
+        return lambda: http.post("/processes", json={**order, "case_id": case_id}, headers=headers)
 
     def confirm(case_id: str) -> Callable[[], Awaitable[httpx.Response]]:
         headers = {**provider, "Idempotency-Key": str(uuid.uuid4())}

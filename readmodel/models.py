@@ -84,7 +84,12 @@ class Decision(Base):
 
 class Process(Base):
     __tablename__ = "processes"
-    __table_args__ = (UniqueConstraint("case_id", "type", "seq"),)
+    # unique_key: what a process type allows once per case (UC-5: one extra-visits per month);
+    # NULL for types without one (NULLs never collide).
+    __table_args__ = (
+        UniqueConstraint("case_id", "type", "seq"),
+        UniqueConstraint("case_id", "type", "unique_key", name="uq_processes_once_per_case"),
+    )
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -95,7 +100,10 @@ class Process(Base):
     outcome: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)  # the key's scope hash
+    # The provider unit the process concerns (issue 6 §5: a unit sees only its own processes).
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    unique_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class Order(Base):
@@ -185,3 +193,23 @@ class BillingNotice(Base):
     deadline: Mapped[datetime]
     registered_at: Mapped[datetime]
     text: Mapped[str] = mapped_column(Text)
+
+
+class IdempotencyRecord(Base):
+    """An Idempotency-Key as used (DESIGN.md: one caller, one target, one body).
+
+    ``scope`` is the SHA-256 of (caller, target, key), so a key means something only for the
+    caller who sent it and the resource it was sent to; ``fingerprint`` is the SHA-256 of the
+    method, path and body of the first request, so a repeat with another action or body is told
+    apart (422); ``resource_id`` is what the first request created or acted on.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    caller: Mapped[str] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(String(300))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]

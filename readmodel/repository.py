@@ -11,10 +11,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from readmodel.models import BillingNotice, Case, Decision, Message, Order, Process, Task
+from readmodel.models import (
+    BillingNotice,
+    Case,
+    Decision,
+    IdempotencyRecord,
+    Message,
+    Order,
+    Process,
+    Task,
+)
 from workflows.model import (
     BILLING,
     CASE_WORKER,
@@ -30,6 +39,8 @@ from workflows.model import (
 MUNICIPALITY_WIDE = (SENIOR_CASE_WORKER, SUPERVISOR, ON_CALL_SUPERVISOR, DEPUTY_MANAGER)
 # Roles that act for a unit (``org``) and see only the cases of that unit.
 UNIT_ROLES = (PROVIDER, HOMECOMING_TEAM)
+# Roles that act for a unit and see, on any case, only the processes, tasks and orders of that unit.
+UNIT_SCOPED = (*UNIT_ROLES, DEPUTY_MANAGER)
 
 
 class Viewer(Protocol):
@@ -76,9 +87,20 @@ def visible_cases(viewer: Viewer) -> ColumnElement[bool]:
 
 def _own_orders(viewer: Viewer) -> ColumnElement[bool]:
     """A unit sees only the orders sent to it, even on a case it shares with another unit."""
-    if viewer.role in UNIT_ROLES:
-        return Order.provider_id == viewer.org
+    if viewer.role in UNIT_SCOPED:
+        return Order.provider_id == viewer.org if viewer.org else false()
     return true()
+
+
+def concerns_viewer(viewer: Viewer) -> ColumnElement[bool]:
+    """The SQL condition on ``Process`` (joined with its ``Case``) for the processes that concern
+    ``viewer`` (issue 6 §5, FU-10): a unit sees only its own unit's processes, also on a case it
+    shares with another unit; a process without a recorded unit concerns the case's provider."""
+    if viewer.role not in UNIT_SCOPED:
+        return true()
+    if not viewer.org:
+        return false()
+    return func.coalesce(Process.provider_id, Case.provider_id) == viewer.org
 
 
 # -- cases -----------------------------------------------------------------------------------
@@ -106,8 +128,14 @@ def decisions_of_case(session: Session, case_id: str) -> Sequence[Decision]:
     return session.scalars(select(Decision).where(Decision.case_id == case_id).order_by(Decision.id)).all()
 
 
-def processes_of_case(session: Session, case_id: str) -> Sequence[Process]:
-    query = select(Process).where(Process.case_id == case_id).order_by(Process.started_at, Process.id)
+def processes_of_case(session: Session, viewer: Viewer, case_id: str) -> Sequence[Process]:
+    """The case's processes that concern ``viewer``, oldest first."""
+    query = (
+        select(Process)
+        .join(Case, Case.id == Process.case_id)
+        .where(Process.case_id == case_id, concerns_viewer(viewer))
+        .order_by(Process.started_at, Process.id)
+    )
     return session.scalars(query).all()
 
 
@@ -119,9 +147,20 @@ def orders_of_case(session: Session, viewer: Viewer, case_id: str) -> Sequence[O
     return session.scalars(query).all()
 
 
-def open_tasks_of_case(session: Session, case_id: str) -> Sequence[Task]:
-    query = select(Task).where(Task.case_id == case_id, Task.status == "open")
-    return session.scalars(query.order_by(Task.due_at.is_(None), Task.due_at)).all()
+def _tasks_concerning(viewer: Viewer) -> Select[Task]:
+    """Tasks with their case and process, limited to the processes that concern ``viewer``."""
+    return (
+        select(Task)
+        .join(Case, Case.id == Task.case_id)
+        .outerjoin(Process, Process.id == Task.process_id)
+        .where(concerns_viewer(viewer))
+    )
+
+
+def open_tasks_of_case(session: Session, viewer: Viewer, case_id: str) -> Sequence[Task]:
+    """The case's open tasks of the processes that concern ``viewer``, soonest due first."""
+    query = _tasks_concerning(viewer).where(Task.case_id == case_id, Task.status == "open")
+    return session.scalars(query.order_by(Task.due_at.is_(None), Task.due_at, Task.id)).all()
 
 
 # -- processes -------------------------------------------------------------------------------
@@ -133,11 +172,18 @@ def get_process(session: Session, process_id: str) -> Process | None:
 
 def get_visible_process(session: Session, viewer: Viewer, process_id: str) -> Process | None:
     query = select(Process).join(Case, Case.id == Process.case_id)
-    return session.scalars(query.where(Process.id == process_id, visible_cases(viewer))).first()
+    condition = (Process.id == process_id, visible_cases(viewer), concerns_viewer(viewer))
+    return session.scalars(query.where(*condition)).first()
 
 
-def process_by_idempotency_key(session: Session, key: str) -> Process | None:
-    return session.scalars(select(Process).where(Process.idempotency_key == key)).first()
+def process_once_per_case(
+    session: Session, case_id: str, process_type: str, unique_key: str
+) -> Process | None:
+    """The process of ``process_type`` the case already has for ``unique_key`` (e.g. UC-5's month)."""
+    query = select(Process).where(
+        Process.case_id == case_id, Process.type == process_type, Process.unique_key == unique_key
+    )
+    return session.scalars(query).first()
 
 
 def count_processes(session: Session, case_id: str, process_type: str) -> int:
@@ -176,10 +222,8 @@ def inbox(
     """The caller's open tasks on visible cases: their role's (and unit's) or escalated to their
     role; overdue first, then by due time."""
     own = and_(Task.role == viewer.role, or_(Task.org.is_(None), Task.org == viewer.org))
-    query = (
-        select(Task)
-        .join(Case, Case.id == Task.case_id)
-        .where(Task.status == "open", visible_cases(viewer), or_(own, Task.escalated_to == viewer.role))
+    query = _tasks_concerning(viewer).where(
+        Task.status == "open", visible_cases(viewer), or_(own, Task.escalated_to == viewer.role)
     )
     if overdue is not None:
         query = query.where(is_overdue(now) if overdue else ~is_overdue(now))
@@ -224,3 +268,22 @@ def add_message(session: Session, row: Message) -> None:
 def billing_notices(session: Session, viewer: Viewer) -> Sequence[BillingNotice]:
     query = select(BillingNotice).join(Case, Case.id == BillingNotice.case_id).where(visible_cases(viewer))
     return session.scalars(query.order_by(BillingNotice.registered_at.desc(), BillingNotice.id)).all()
+
+
+# -- idempotency keys ------------------------------------------------------------------------
+
+
+def get_idempotency_record(session: Session, scope: str) -> IdempotencyRecord | None:
+    return session.get(IdempotencyRecord, scope)
+
+
+def add_idempotency_record(session: Session, row: IdempotencyRecord) -> None:
+    """Store a key's first use; the primary key (its scope) refuses a second one on flush."""
+    session.add(row)
+    session.flush()
+
+
+def delete_idempotency_record(session: Session, scope: str) -> None:
+    row = session.get(IdempotencyRecord, scope)
+    if row is not None:
+        session.delete(row)

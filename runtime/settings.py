@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from runtime.codec import parse_key_ring
@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     jwt_secret: str = DEV_JWT_SECRET
     jwt_issuer_key: str | None = None
     jwks_url: str | None = None
+    # The expected `iss` and `aud` claims (issue 6 §5). Required as soon as an issuer key or JWKS
+    # is configured (start-up fails without them); for dev tokens checked when set.
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    # Clock skew allowed between the issuer and this server for `iat`, `nbf` and `exp`.
+    jwt_leeway_seconds: int = Field(default=60, ge=0, le=300)
+
+    # Origins besides the API's own host from which the HTML forms may be posted (behind a proxy
+    # that rewrites Host, name the public origin here), comma-separated.
+    trusted_origins: Annotated[list[str], NoDecode] = []
 
     # POST /auth/dev-login hands out tokens for any role. On by default because the one-command
     # local setup (no TEMPORAL_ADDRESS) needs it; production deployments set
@@ -84,7 +94,14 @@ class Settings(BaseSettings):
     codec_cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:8233"]
 
     @field_validator(
-        "temporal_address", "jwt_issuer_key", "jwks_url", "payload_keys", "worker_metrics_port", mode="before"
+        "temporal_address",
+        "jwt_issuer_key",
+        "jwks_url",
+        "payload_keys",
+        "jwt_issuer",
+        "jwt_audience",
+        "worker_metrics_port",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -107,7 +124,16 @@ class Settings(BaseSettings):
             parse_key_ring(value.get_secret_value())
         return value
 
-    @field_validator("codec_cors_origins", mode="before")
+    @model_validator(mode="after")
+    def _issuer_checked(self) -> Settings:
+        if (self.jwks_url or self.jwt_issuer_key) and not (self.jwt_issuer and self.jwt_audience):
+            raise ValueError(
+                "HEMTJANST_JWT_ISSUER and HEMTJANST_JWT_AUDIENCE must be set when an issuer key or "
+                "JWKS URL is configured: tokens are checked for the expected iss and aud."
+            )
+        return self
+
+    @field_validator("codec_cors_origins", "trusted_origins", mode="before")
     @classmethod
     def _origins_list(cls, value: object) -> object:
         # From the environment: "http://a:8233,http://b:8080" or a JSON list.

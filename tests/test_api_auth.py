@@ -83,7 +83,7 @@ async def test_the_cookie_from_the_dev_login_authenticates_the_html_forms(api: h
 
 async def test_the_dev_login_is_404_where_it_is_switched_off(sessions: sessionmaker[Session]) -> None:
     async with api_client(None, sessions, dev_login_enabled=False) as http:
-        body = {"sub": PROVIDER.user_id, "role": "provider"}
+        body = {"sub": PROVIDER.user_id, "role": "provider", "org": PROVIDER.org}
         assert (await http.post("/auth/dev-login", json=body)).status_code == 404
 
 
@@ -92,7 +92,14 @@ async def test_with_an_issuer_key_configured_a_dev_signed_token_is_401(
 ) -> None:
     """Production verifies against the issuer's key only; the dev secret no longer opens anything."""
     pem = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n"
-    async with api_client(None, sessions, jwt_issuer_key=pem, dev_login_enabled=False) as http:
+    async with api_client(
+        None,
+        sessions,
+        jwt_issuer_key=pem,
+        jwt_issuer="https://idp.example",
+        jwt_audience="hemtjanst",
+        dev_login_enabled=False,
+    ) as http:
         token = jwt.encode({"sub": "x", "role": "supervisor"}, DEV_JWT_SECRET, "HS256")
         response = await http.get("/cases", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from readmodel import models
 from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, SENIOR, sthlm
-from tests.test_api_support import api_client, login, new_case
+from tests.test_api_support import api_client, keyed, login, new_case
 from workflows.model import Actor
 
 BILLING = Actor(user_id="bi-hans", role="billing", name="Hans Debitering")
@@ -71,12 +71,14 @@ async def test_registering_a_case_with_invalid_input_is_422(
     api: httpx.AsyncClient, change: dict[str, object]
 ) -> None:
     body = {"person_name": "Greta", **change}
-    response = await api.post("/cases", json=body, headers=await login(api, CASE_WORKER))
+    response = await api.post("/cases", json=body, headers=keyed(await login(api, CASE_WORKER)))
     assert response.status_code == 422
 
 
 async def test_a_provider_may_not_register_a_case(api: httpx.AsyncClient) -> None:
-    response = await api.post("/cases", json={"person_name": "Greta"}, headers=await login(api, PROVIDER))
+    response = await api.post(
+        "/cases", json={"person_name": "Greta"}, headers=keyed(await login(api, PROVIDER))
+    )
     assert response.status_code == 403
 
 

@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from readmodel.models import Base
 from tests.support import CASE_WORKER, scenario_clock, worker_for
-from tests.test_api_support import act, api_client, login, new_case, order_body
+from tests.test_api_support import act, api_client, keyed, login, new_case, order_body
 
 POOL_SIZE = 2
 CONCURRENT_REQUESTS = 6
@@ -47,7 +47,7 @@ async def test_more_concurrent_starts_and_actions_than_pooled_connections_all_co
         headers = await login(http, CASE_WORKER)
         cases = [await new_case(http) for _ in range(CONCURRENT_REQUESTS)]
         starts = await asyncio.gather(
-            *(http.post("/processes", json=order_body(case_id), headers=headers) for case_id in cases)
+            *(http.post("/processes", json=order_body(case_id), headers=keyed(headers)) for case_id in cases)
         )
         assert [answer.status_code for answer in starts] == [201] * CONCURRENT_REQUESTS
         confirms = await asyncio.gather(

@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, scenario_clock
-from tests.test_api_support import api_client, login, new_case, start_order
+from tests.test_api_support import api_client, keyed, login, new_case, start_order
 from workflows.model import Actor
 
 NORD_BOX = "/mailboxes/provider-hemtjanst-nord/messages"
@@ -32,7 +32,9 @@ async def _post(
     http: httpx.AsyncClient, path: str, body: dict[str, Any], actor: Actor = CASE_WORKER
 ) -> httpx.Response:
     return await http.post(
-        path, json={"subject": "Ändrat behov", "body": "Text", **body}, headers=await login(http, actor)
+        path,
+        json={"subject": "Ändrat behov", "body": "Text", **body},
+        headers=keyed(await login(http, actor)),
     )
 
 

@@ -70,6 +70,12 @@ async def login(http: httpx.AsyncClient, actor: Actor, municipality: str | None 
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
+def keyed(headers: dict[str, str], key: str | None = None) -> dict[str, str]:
+    """``headers`` with an Idempotency-Key (a fresh one unless ``key`` is given): every start and
+    action must carry one (issue 6 §4)."""
+    return {**headers, "Idempotency-Key": key or str(uuid.uuid4())}
+
+
 async def login_all(http: httpx.AsyncClient, users: dict[str, dict[str, str]]) -> dict[str, str]:
     """A dev-login token for each named identity of ``users``."""
     tokens = {}
@@ -89,7 +95,7 @@ async def new_case(http: httpx.AsyncClient, provider_id: str = "hemtjanst-nord",
         "decisions": [{"kind": "care", "services": ["Personlig omvårdnad"], "start_date": "2026-11-16"}],
         **fields,
     }
-    response = await http.post("/cases", json=body, headers=headers)
+    response = await http.post("/cases", json=body, headers=keyed(headers))
     assert response.status_code == 201, response.text
     case_id: str = response.json()["case_id"]
     return case_id
@@ -110,7 +116,7 @@ def order_body(case_id: str, **fields: Any) -> dict[str, Any]:
 async def start_order(http: httpx.AsyncClient, case_id: str, **fields: Any) -> dict[str, Any]:
     """An order for the case, started by the case worker; returns the process state."""
     headers = await login(http, CASE_WORKER)
-    response = await http.post("/processes", json=order_body(case_id, **fields), headers=headers)
+    response = await http.post("/processes", json=order_body(case_id, **fields), headers=keyed(headers))
     assert response.status_code == 201, response.text
     state: dict[str, Any] = response.json()
     return state

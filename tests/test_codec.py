@@ -271,7 +271,8 @@ async def test_a_new_urgent_case_history_holds_the_person_name_only_encrypted(
 
 
 def _token(role: str, settings: Settings) -> str:
-    return issue_token(settings, Principal(sub=f"u-{role}", name=role, role=role))
+    org = "hemtjanst-nord" if role == "provider" else None  # a unit's role names its unit
+    return issue_token(settings, Principal(sub=f"u-{role}", name=role, role=role, org=org))
 
 
 @asynccontextmanager

@@ -45,10 +45,7 @@ async def http(api_http: httpx.AsyncClient) -> httpx.AsyncClient:
 
 
 def _as(who: str, key: str | None = None) -> dict[str, str]:
-    headers = {"Authorization": f"Bearer {_shared[f'token:{who}']}"}
-    if key is not None:
-        headers["Idempotency-Key"] = key
-    return headers
+    return {"Authorization": f"Bearer {_shared[f'token:{who}']}", "Idempotency-Key": key or str(uuid.uuid4())}
 
 
 async def _action(

@@ -199,7 +199,7 @@ def test_UC_3_started_at_in_the_future_or_by_another_provider_is_rejected() -> N
         build(
             StartUrgentChange(kind="short", started_at=now + timedelta(hours=1), description="x"), "c1", now
         )
-    with pytest.raises(ValueError, match="hemtjanst-nord"):
+    with pytest.raises(PermissionError, match="hemtjanst-nord"):  # 403 at the API (issue 6 §5)
         build(StartUrgentChange(kind="short", started_at=now, description="x"), "c1", now, OTHER_PROVIDER)
     with pytest.raises(ValueError, match="description"):
         build(StartUrgentChange(kind="short", started_at=now, description=" "), "c1", now)

@@ -75,6 +75,11 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
             case_worker_id=ctx.case.case_worker_id,
         )
 
+    @classmethod
+    def once_per_case(cls, inp: ExtraVisitsInput) -> str | None:
+        """UC-5: one extra-visits process per case and month."""
+        return inp.month
+
     @workflow.init
     def __init__(self, inp: ExtraVisitsInput) -> None:
         self._setup(inp.case_id, inp.profile, inp.case_worker_id, inp.provider_id)

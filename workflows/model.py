@@ -166,6 +166,7 @@ class CaseInfo:
     case_worker_id: str | None = None
     provider_id: str | None = None
     decisions: list[DecisionInfo] = field(default_factory=list)
+    created_at: datetime | None = None  # when the case was registered (UTC instant)
 
 
 @dataclass

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.process import ProcessWorkflow
     from workflows.profiles import OrderRules, provider_mailbox
     from workflows.rules import order as rules
+    from workflows.rules import plausibility
 
 
 @workflow.defn(name="order")
@@ -52,7 +53,14 @@ class OrderWorkflow(ProcessWorkflow):
     def build_input(cls, request: StartOrder, ctx: StartContext) -> OrderInput:
         assert ctx.case is not None
         provider = request.provider_id or ctx.case.provider_id
-        rules.check_request(provider, request.items, request.sent_at, ctx.now)
+        rules.check_request(
+            provider,
+            request.items,
+            request.sent_at,
+            ctx.now,
+            request.start_date,
+            plausibility.case_known_since(ctx.case),
+        )
         assert provider is not None  # checked above
         return OrderInput(
             case_id=ctx.case_id,

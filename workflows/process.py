@@ -39,7 +39,10 @@ class ProcessWorkflow:
     - ``START_REQUEST``: the dataclass of the HTTP body's fields besides ``type`` and ``case_id``;
     - ``build_input(request, ctx)``: the workflow input; raise ValueError (Swedish text) for 422;
     - ``CREATES_CASE``: the process creates its case (no ``case_id`` in the request);
-    - ``ACTIONS``: action name -> the update's input dataclass (the update has the same name).
+    - ``ACTIONS``: action name -> the update's input dataclass (the update has the same name);
+    - ``once_per_case(inp)``: what the type allows only once per case (e.g. UC-5: the month), or
+      None; the read model holds it unique, so a second start is refused (409);
+    - ``concerns_unit(inp)``: the provider unit the process concerns (who may see it, issue 6 §5).
     """
 
     process_type: ClassVar[str] = ""
@@ -61,6 +64,15 @@ class ProcessWorkflow:
         back-dated decision date); a process whose proposals depend on the moment overrides this."""
         published = details.get("proposals")
         return published if isinstance(published, dict) else {}
+
+    @classmethod
+    def once_per_case(cls, inp: Any) -> str | None:
+        return None
+
+    @classmethod
+    def concerns_unit(cls, inp: Any) -> str | None:
+        provider: str | None = getattr(inp, "provider_id", None)
+        return provider
 
     def _setup(
         self,
@@ -144,6 +156,7 @@ class ProcessWorkflow:
                 started_at=self._started_at,
                 outcome=self.outcome,
                 closed_at=workflow.now() if status == "completed" else None,
+                provider_id=self.ref.provider_id,
             )
         )
 

@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.process import ProcessWorkflow
     from workflows.profiles import Deadlines, provider_mailbox
-    from workflows.rules import communication
+    from workflows.rules import communication, plausibility
     from workflows.rules import urgent_change as rules
 
 
@@ -66,9 +66,10 @@ class UrgentChangeWorkflow(ProcessWorkflow):
                 "Personen har ingen pågående hemtjänst: använd processen new-urgent-case "
                 "(nytt brådskande ärende)."
             )
-        if ctx.actor.role == PROVIDER and ctx.actor.org != provider:
-            raise ValueError(f"Ärendet hör till utföraren {provider}, inte {ctx.actor.org}.")
-        rules.check_start(request.started_at, ctx.now)
+        if ctx.actor.role in (PROVIDER, DEPUTY_MANAGER) and ctx.actor.org != provider:
+            # Issue 6 §5: a unit (its coordinator or deputy manager) acts only on its own cases.
+            raise PermissionError(f"Ärendet hör till utföraren {provider}, inte {ctx.actor.org}.")
+        rules.check_start(request.started_at, ctx.now, plausibility.case_known_since(ctx.case))
         if not request.description.strip():
             raise ValueError("Beskriv förändringen och det stöd som satts in (description).")
         communication.check_reported_for_person(

@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 from fastapi import APIRouter, HTTPException, Response, status
-from pydantic import BaseModel, Field
+from pydantic import Field, model_validator
 
-from api.auth import DEV_TOKEN_LIFETIME, TOKEN_COOKIE, Principal, issue_token
+from api.auth import DEV_TOKEN_LIFETIME, ORG_ROLES, TOKEN_COOKIE, Principal, issue_token
 from api.deps import SettingsDep
+from api.limits import CheckedRequest
 from api.schemas import TokenOut
+from api.validation import READ_RESPONSES
 from workflows.model import ROLES
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], responses=READ_RESPONSES)
 
 Role = Literal[
     "case_worker",
@@ -27,12 +29,20 @@ Role = Literal[
 assert set(get_args(Role)) == set(ROLES), "Role must list workflows.model.ROLES"
 
 
-class DevLogin(BaseModel):
+class DevLogin(CheckedRequest):
+    """An identity, with the limits of a verified token's claims (api.auth.check_identity)."""
+
     sub: str = Field(min_length=1, examples=["anna"])
     name: str = Field(default="", examples=["Anna Handläggare"])
     role: Role
     org: str | None = Field(default=None, examples=["hemtjanst-nord"])
     municipality: str | None = None
+
+    @model_validator(mode="after")
+    def _unit_named(self) -> DevLogin:
+        if self.role in ORG_ROLES and not self.org:
+            raise ValueError(f"Rollen {self.role} kräver org: den enhet man arbetar för.")
+        return self
 
 
 @router.post("/dev-login")

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends
 from api.auth import Principal, require_roles
 from api.deps import SessionDep
 from api.schemas import BillingNoticeOut
+from api.validation import READ_RESPONSES
 from readmodel import repository as repo
 from workflows.model import BILLING, SENIOR_CASE_WORKER, SUPERVISOR
 
-router = APIRouter(prefix="/billing", tags=["billing"])
+router = APIRouter(prefix="/billing", tags=["billing"], responses=READ_RESPONSES)
 
 Reader = Annotated[Principal, Depends(require_roles(BILLING, SUPERVISOR, SENIOR_CASE_WORKER))]
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field, model_validator
+from sqlalchemy.exc import IntegrityError
 
+from api import idempotency
 from api.auth import CurrentUser, Principal, require_roles
 from api.deps import NowDep, ProfilesDep, SessionDep, SettingsDep
 from api.errors import not_found, unprocessable
+from api.idempotency import KeyHeader
+from api.limits import CheckedRequest
 from api.schemas import (
     CaseDetailOut,
     CaseOut,
@@ -22,15 +24,16 @@ from api.schemas import (
     OrderOut,
     ProcessSummaryOut,
 )
+from api.validation import ERROR_RESPONSES, shown
 from readmodel import repository as repo
 from readmodel.models import Case, Decision
 from workflows.model import CASE_WORKER, ON_CALL_SUPERVISOR, SENIOR_CASE_WORKER
 
-router = APIRouter(prefix="/cases", tags=["cases"])
+router = APIRouter(prefix="/cases", tags=["cases"], responses=ERROR_RESPONSES)
 
 REGISTRARS = (CASE_WORKER, SENIOR_CASE_WORKER, ON_CALL_SUPERVISOR)
 DecisionKind = Literal["care", "service", "safety_alarm", "hsl", "meals", "night"]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+TARGET = "/cases"
 
 
 class DecisionIn(BaseModel):
@@ -48,20 +51,12 @@ class DecisionIn(BaseModel):
         return self
 
 
-class CaseIn(BaseModel):
+class CaseIn(CheckedRequest):
     person_name: str = Field(min_length=1, examples=["Greta Exempel"])
     profile: str | None = Field(default=None, description="Municipality profile; default from settings.")
     case_worker_id: str | None = Field(default=None, description="Default: the calling case worker.")
     provider_id: str | None = Field(default=None, examples=["hemtjanst-nord"])
     decisions: list[DecisionIn] = Field(default_factory=list)
-
-
-def _case_id(user: Principal, key: str | None) -> str:
-    """A new case id; with an Idempotency-Key the same key of the same user gives the same id."""
-    if key is None:
-        return f"c-{uuid.uuid4().hex[:12]}"
-    digest = hashlib.sha256(f"{user.sub}\n{key}".encode()).hexdigest()
-    return f"c-{digest[:12]}"
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -73,16 +68,18 @@ async def register_case(
     profiles: ProfilesDep,
     now: NowDep,
     response: Response,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: KeyHeader = None,
 ) -> CreatedCaseOut:
-    """Register a person's case with its current decisions; an Idempotency-Key makes a repeat a no-op."""
-    profile = body.profile or settings.default_profile
-    if profile not in profiles:
-        raise unprocessable(f"Okänd kommunprofil: {profile}.")
-    case_id = _case_id(user, idempotency_key)
-    if repo.get_case(session, case_id) is not None:
+    """Register a person's case with its current decisions; a repeat with the same key is a no-op."""
+    scope = idempotency.scope(user, TARGET, idempotency_key)
+    fingerprint = idempotency.fingerprint("POST", TARGET, body.model_dump(mode="json"))
+    case_id = f"c-{scope.digest[:12]}"
+    if idempotency.lookup(session, scope, fingerprint) is not None:
         response.status_code = status.HTTP_200_OK
         return CreatedCaseOut(case_id=case_id)
+    profile = body.profile or settings.default_profile
+    if profile not in profiles:
+        raise unprocessable(f"Okänd kommunprofil: {shown(profile)}.")
     row = Case(
         id=case_id,
         person_name=body.person_name,
@@ -103,8 +100,15 @@ async def register_case(
         )
         for number, d in enumerate(body.decisions, start=1)
     ]
-    repo.add_case(session, row, decisions)
-    session.commit()
+    try:
+        repo.add_case(session, row, decisions)
+        repo.add_idempotency_record(session, idempotency.record(scope, fingerprint, case_id, now))
+        session.commit()
+    except IntegrityError:  # a concurrent request with the same key registered it first
+        session.rollback()
+        if idempotency.lookup(session, scope, fingerprint) is None:
+            raise
+        response.status_code = status.HTTP_200_OK
     return CreatedCaseOut(case_id=case_id)
 
 
@@ -122,11 +126,13 @@ async def get_case(case_id: str, user: CurrentUser, session: SessionDep, now: No
         raise not_found("Ärendet finns inte.")
     return CaseDetailOut(
         **CaseOut.model_validate(row).model_dump(),
-        processes=[ProcessSummaryOut.model_validate(p) for p in repo.processes_of_case(session, case_id)],
+        processes=[
+            ProcessSummaryOut.model_validate(p) for p in repo.processes_of_case(session, user, case_id)
+        ],
         decisions=[DecisionOut.model_validate(d) for d in repo.decisions_of_case(session, case_id)],
         orders=[OrderOut.model_validate(o) for o in repo.orders_of_case(session, user, case_id)],
         open_tasks=[
             InboxTaskOut.model_validate(t).with_overdue(now)
-            for t in repo.open_tasks_of_case(session, case_id)
+            for t in repo.open_tasks_of_case(session, user, case_id)
         ],
     )

@@ -11,16 +11,18 @@ about cases visible to them.
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
+from fastapi import APIRouter, HTTPException, Response, status
+from pydantic import Field
+from sqlalchemy.exc import IntegrityError
 
-from fastapi import APIRouter, Header, HTTPException, Response, status
-from pydantic import BaseModel, Field
-
+from api import idempotency, limits
 from api.auth import CurrentUser, Principal
 from api.deps import NowDep, ProfilesDep, SessionDep
 from api.errors import not_found, unprocessable
+from api.idempotency import KeyHeader
+from api.limits import CheckedRequest
 from api.schemas import MessageOut
+from api.validation import ERROR_RESPONSES
 from readmodel import repository as repo
 from readmodel.models import Message
 from workflows.model import (
@@ -36,14 +38,14 @@ from workflows.model import (
 from workflows.profiles import Profile, provider_mailbox
 from workflows.rules import communication
 
-router = APIRouter(prefix="/mailboxes", tags=["mailboxes"])
+router = APIRouter(prefix="/mailboxes", tags=["mailboxes"], responses=ERROR_RESPONSES)
 
 PROVIDER_PREFIX = provider_mailbox("")
 UNIT_READERS = (PROVIDER, HOMECOMING_TEAM, DEPUTY_MANAGER)
 ONE_CASE = "Ett meddelande ska gälla exakt ett ärende (COM-2): ange ett case_id, inte flera eller inget."
 
 
-class MessageIn(BaseModel):
+class MessageIn(CheckedRequest):
     case_id: str | None = Field(default=None, description="The one case the message is about (COM-2).")
     case_ids: list[str] | None = Field(
         default=None, description="Refused unless it names exactly one case: one message, one case (COM-2)."
@@ -73,6 +75,10 @@ def authority_mailboxes(profiles: dict[str, Profile]) -> dict[str, set[str]]:
 
 
 def _check_known(mailbox: str, names: dict[str, set[str]]) -> None:
+    """422 for a name no mailbox can have (too long, NUL), 404 for one that does not exist."""
+    problem = limits.text_problem(mailbox, limits.FIELD_LENGTHS["mailbox"])
+    if problem is not None:
+        raise unprocessable([{"loc": ["path", "mailbox"], "msg": problem[1], "type": problem[0]}])
     known = set().union(*names.values())
     if mailbox not in known and not (
         mailbox.startswith(PROVIDER_PREFIX) and len(mailbox) > len(PROVIDER_PREFIX)
@@ -114,12 +120,21 @@ async def post_message(
     profiles: ProfilesDep,
     now: NowDep,
     response: Response,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: KeyHeader = None,
 ) -> MessageOut:
-    """COM-2: send a message about exactly one visible case to a function mailbox."""
+    """COM-2: send a message about exactly one visible case to a function mailbox; a repeat with
+    the same Idempotency-Key and body answers the first message (200)."""
     _check_known(mailbox, authority_mailboxes(profiles))
+    scope = idempotency.scope(user, f"/mailboxes/{mailbox}/messages", idempotency_key)
     if user.role in (SUPERVISOR, BILLING):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"Rollen {user.role} skickar inga meddelanden.")
+    fingerprint = idempotency.fingerprint("POST", scope.target, body.model_dump(mode="json"))
+    key = f"api/{scope.digest}"
+    if idempotency.lookup(session, scope, fingerprint) is not None:
+        existing = repo.get_message(session, key)
+        if existing is not None:
+            response.status_code = status.HTTP_200_OK
+            return MessageOut.model_validate(existing)
     case_id = body.the_case()
     if repo.get_visible_case(session, user, case_id) is None:
         raise not_found("Ärendet finns inte.")
@@ -129,11 +144,6 @@ async def post_message(
         communication.check_reported_for_person(person_contacts, reason, "reason_self_contact")
     except ValueError as error:
         raise unprocessable(str(error)) from error
-    key = f"api/{user.sub}/{idempotency_key}" if idempotency_key else f"api/{uuid.uuid4()}"
-    existing = repo.get_message(session, key)
-    if existing is not None:
-        response.status_code = status.HTTP_200_OK
-        return MessageOut.model_validate(existing)
     text = body.body + (f"\n\nVarför brukaren inte själv hör av sig: {reason}" if reason else "")
     row = Message(
         id=key,
@@ -145,6 +155,15 @@ async def post_message(
         body=text,
         sent_at=now,
     )
-    repo.add_message(session, row)
-    session.commit()
+    try:
+        repo.add_message(session, row)
+        repo.add_idempotency_record(session, idempotency.record(scope, fingerprint, key, now))
+        session.commit()
+    except IntegrityError:  # a concurrent request with the same key sent it first
+        session.rollback()
+        existing = repo.get_message(session, key)
+        if idempotency.lookup(session, scope, fingerprint) is None or existing is None:
+            raise
+        response.status_code = status.HTTP_200_OK
+        return MessageOut.model_validate(existing)
     return MessageOut.model_validate(row)

@@ -7,9 +7,10 @@ from fastapi import APIRouter
 from api.auth import CurrentUser
 from api.deps import SessionDep
 from api.schemas import OrderOut
+from api.validation import READ_RESPONSES
 from readmodel import repository as repo
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+router = APIRouter(prefix="/orders", tags=["orders"], responses=READ_RESPONSES)
 
 
 @router.get("")

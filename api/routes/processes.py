@@ -9,24 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Response, status
+from fastapi import APIRouter, Body, Response, status
 
 from api import services
 from api.auth import CurrentUser
 from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep, SettingsDep
+from api.idempotency import KeyHeader
 from api.schemas import HistoryEntryOut, HistoryOut, ProcessStateOut
+from api.validation import ERROR_RESPONSES
 from workflows import calendar
 
-router = APIRouter(prefix="/processes", tags=["processes"])
+router = APIRouter(prefix="/processes", tags=["processes"], responses=ERROR_RESPONSES)
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Send a fresh key per intended action (e.g. a UUID); a repeat with the same key "
-        "returns the first answer and changes nothing. Without it the server makes one up.",
-    ),
-]
 START_EXAMPLE = {
     "type": "order",
     "case_id": "c-0123456789ab",
@@ -46,7 +40,7 @@ async def start_process(
     now: NowDep,
     response: Response,
     body: Annotated[dict[str, Any], Body(examples=[START_EXAMPLE])],
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: KeyHeader = None,
 ) -> ProcessStateOut:
     """Start a process: `type`, `case_id` and the fields of the type's start request → its state."""
     state, created = await services.start_process(
@@ -76,12 +70,13 @@ async def perform_action(
     user: CurrentUser,
     session: SessionDep,
     client: ClientDep,
+    now: NowDep,
     body: Annotated[dict[str, Any] | None, Body(examples=[{"note": "Planering startad"}])] = None,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: KeyHeader = None,
 ) -> ProcessStateOut:
     """Perform an action of the process (fields per action, `occurred_at` optional) → the new state."""
     return await services.perform_action(
-        session, client, user, process_id, action, body or {}, idempotency_key
+        session, client, user, process_id, action, body or {}, idempotency_key, now
     )
 
 

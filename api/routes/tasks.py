@@ -7,9 +7,10 @@ from fastapi import APIRouter
 from api.auth import CurrentUser
 from api.deps import NowDep, SessionDep
 from api.schemas import InboxTaskOut
+from api.validation import READ_RESPONSES
 from readmodel import repository as repo
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+router = APIRouter(prefix="/tasks", tags=["tasks"], responses=READ_RESPONSES)
 
 
 @router.get("")

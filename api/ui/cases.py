@@ -82,12 +82,12 @@ def _case_page(
         user,
         problem,
         case=case,
-        processes=repo.processes_of_case(session, case_id),
+        processes=repo.processes_of_case(session, user, case_id),
         decisions=[DecisionOut.model_validate(d) for d in repo.decisions_of_case(session, case_id)],
         orders=[OrderOut.model_validate(o) for o in repo.orders_of_case(session, user, case_id)],
         tasks=[
             InboxTaskOut.model_validate(t).with_overdue(now)
-            for t in repo.open_tasks_of_case(session, case_id)
+            for t in repo.open_tasks_of_case(session, user, case_id)
         ],
         start_forms=_start_forms(user, profiles.get(case.profile), case_id),
     )

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, Union
 
+from api import validation
 from api.ui import labels
 from workflows.calendar import STOCKHOLM
 
@@ -194,24 +195,6 @@ def body_of(cls: type[Any], form: Mapping[str, str]) -> dict[str, Any]:
 
 # -- errors ---------------------------------------------------------------------------------
 
-PYDANTIC_MESSAGES = {
-    "missing": "måste fyllas i",
-    "date_parsing": "är inget giltigt datum",
-    "date_from_datetime_parsing": "är inget giltigt datum",
-    "date_type": "är inget giltigt datum",
-    "datetime_parsing": "är ingen giltig tidpunkt",
-    "datetime_from_date_parsing": "är ingen giltig tidpunkt",
-    "datetime_type": "är ingen giltig tidpunkt",
-    "int_parsing": "måste vara ett heltal",
-    "int_type": "måste vara ett heltal",
-    "int_from_float": "måste vara ett heltal",
-    "literal_error": "har ett värde som inte finns bland valen",
-    "string_type": "måste vara text",
-    "string_too_short": "måste fyllas i",
-    "bool_parsing": "måste vara ja eller nej",
-    "list_type": "måste vara en lista",
-}
-
 
 def _location(loc: list[Any]) -> str:
     parts: list[str] = []
@@ -232,7 +215,7 @@ def error_messages(detail: Any) -> list[str]:
                 messages.append(str(error))
                 continue
             where = _location(list(error.get("loc", [])))
-            what = PYDANTIC_MESSAGES.get(str(error.get("type")), str(error.get("msg", "")))
+            what = str(error.get("msg") or validation.UNKNOWN)  # Swedish already (api.validation)
             messages.append(f"{where}: {what}." if where else f"{what}.")
         return messages
     return [str(detail)]

@@ -8,10 +8,11 @@ from pydantic import ValidationError
 
 from api.auth import TOKEN_COOKIE
 from api.deps import SettingsDep
-from api.errors import validation_detail
+from api.limits import LimitError
 from api.routes.auth import DevLogin, dev_login
 from api.ui import forms
 from api.ui.common import HOME, LOGIN, Problem, form_values, render, ui_router
+from api.validation import validation_detail
 from workflows.model import ROLE_LABELS, ROLES
 
 router = ui_router()
@@ -42,8 +43,9 @@ async def login(request: Request, settings: SettingsDep) -> Response:
     values = form_values(await request.form())
     try:
         body = DevLogin.model_validate({k: v for k, v in values.items() if v != "" or k == "sub"})
-    except ValidationError as error:
-        messages = forms.error_messages(validation_detail(error))
+    except (ValidationError, LimitError) as error:
+        detail = error.problems if isinstance(error, LimitError) else validation_detail(error)
+        messages = forms.error_messages(detail)
         problem = Problem(status.HTTP_422_UNPROCESSABLE_CONTENT, messages, "login", values)
         return _login_page(request, settings.dev_login_enabled, problem)
     response = RedirectResponse(HOME, status.HTTP_303_SEE_OTHER)

@@ -146,7 +146,7 @@ async def perform_action(
         row = services.visible_process(session, user, process_id)
         body = forms.body_of(services.action_input_class(row, action), values)
         await services.perform_action(
-            session, client, user, process_id, action, body, values.get("idempotency_key") or None
+            session, client, user, process_id, action, body, values.get("idempotency_key") or None, now
         )
     except HTTPException as error:
         if error.status_code == status.HTTP_404_NOT_FOUND:

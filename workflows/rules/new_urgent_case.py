@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from workflows import calendar
 from workflows.profiles import Profile
+from workflows.rules import plausibility
 
 ReportedIn = Literal["office_hours", "on_call"]
 OFFICE_HOURS: ReportedIn = "office_hours"
@@ -124,10 +125,7 @@ def check_start(
     for name, instant in (("help_started_at", help_started_at), ("reported_at", reported_at)):
         if instant is None:
             continue
-        if instant.tzinfo is None:
-            raise ValueError(f"{name} måste anges med tidszon.")
-        if instant > now:
-            raise ValueError(f"{name} ligger i framtiden.")
+        plausibility.check_reported_moment(name, instant, now)  # issue 6 §2
     if granted_by_on_call:
         if not by_on_call_supervisor:
             raise ValueError("Endast jourhavande arbetsledare kan bevilja hemtjänst under jourtid.")

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from workflows import calendar
 from workflows.profiles import OfficeHours, OrderRules
+from workflows.rules import plausibility
 
 CARE = "care"  # omvårdnadsinsats: personal care, executed immediately (ORD-4)
 SERVICE = "service"  # serviceinsats: e.g. cleaning, within 2 weeks, at most 4 (ORD-4)
@@ -74,15 +75,23 @@ def check_phone_call(
 
 
 def check_request(
-    provider_id: str | None, items: list[ServiceItem], sent_at: datetime | None, now: datetime
+    provider_id: str | None,
+    items: list[ServiceItem],
+    sent_at: datetime | None,
+    now: datetime,
+    start_date: date | None = None,
+    case_since: datetime | None = None,
 ) -> None:
-    """Starting an order: a provider, at least one item, not sent in the future. Raises ValueError."""
+    """Starting an order: a provider, at least one item; ``sent_at`` plausible (not in the future,
+    not before the case existed, not absurdly old) and ``start_date`` near the sending (issue 6 §2).
+    Raises ValueError."""
     if not provider_id:
         raise ValueError("Ärendet har ingen utförare; ange provider_id.")
     if not items:
         raise ValueError("En beställning måste innehålla minst en insats.")
-    if sent_at is not None and sent_at > now:
-        raise ValueError("sent_at ligger i framtiden.")
+    plausibility.check_reported_moment("sent_at", sent_at, now, case_since)
+    if start_date is not None:
+        plausibility.check_date_near("start_date", start_date, sent_at or now)
 
 
 def order_text(items: list[ServiceItem], start_date: date, other: str) -> str:

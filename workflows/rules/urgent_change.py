@@ -12,6 +12,7 @@ from typing import Literal
 
 from workflows import calendar
 from workflows.profiles import Deadlines
+from workflows.rules import plausibility
 
 Kind = Literal["lasting", "short"]
 LASTING: Kind = "lasting"  # UC-1: likely to last
@@ -34,13 +35,15 @@ OUTCOME_LABELS = {
 MIDNIGHT = time(0, 0)
 
 
-def check_start(started_at: datetime, now: datetime) -> None:
+def check_start(started_at: datetime, now: datetime, case_since: datetime | None = None) -> None:
     """UC-3: ``started_at`` is the real moment support began: it carries its offset and may be in
-    the past, never in the future. Raises ValueError in Swedish."""
+    the past, never in the future; issue 6 §2: nor before the case existed or absurdly far back
+    (``plausibility.MAX_BACKDATED``). Raises ValueError in Swedish."""
     if started_at.tzinfo is None:
         raise ValueError("started_at måste anges med tidszon.")
     if started_at > now:
         raise ValueError("started_at ligger i framtiden: ange när det utökade stödet faktiskt började.")
+    plausibility.check_reported_moment("started_at", started_at, now, case_since)
 
 
 def notify_due(started_at: datetime) -> datetime:

@@ -1,0 +1,64 @@
+"""Dates plausible for the start of a process (issue 6 §2): pure checks, ValueError in Swedish.
+
+A process starts from a real-world moment someone reports (an order's ``sent_at``, an urgent
+change's ``started_at``, a new case's ``reported_at``): it lies neither in the future nor before
+the case existed, nor further back than a late registration can plausibly be. The limit is two
+months: a change of one month is registered at the latest by the 4th of the next (CAL-7), and a
+late one must still be recordable (it raises a billing notice), but a moment years back is a typo.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from workflows import calendar
+from workflows.model import CaseInfo
+
+MAX_BACKDATED = timedelta(days=62)  # CAL-7: the previous month, registered late, stays possible
+MAX_AHEAD = timedelta(days=366)  # a service planned to start more than a year ahead is a typo
+
+
+def stamp(instant: datetime) -> str:
+    """An instant as users read it: local date and time (CAL-2)."""
+    return f"{calendar.local(instant):%Y-%m-%d %H:%M}"
+
+
+def case_known_since(case: CaseInfo | None) -> datetime | None:
+    """When the case existed at the latest: its registration, or an earlier decision's start
+    (a case registered here after its decisions were taken), as an aware instant."""
+    if case is None:
+        return None
+    moments = [case.created_at] if case.created_at is not None else []
+    moments += [
+        calendar.at_local(d.start_date, time(0, 0)) for d in case.decisions if d.start_date is not None
+    ]
+    return min(moments, default=None)
+
+
+def check_reported_moment(
+    field: str, instant: datetime | None, now: datetime, case_since: datetime | None = None
+) -> None:
+    """A reported real-world moment: with its offset, not in the future, not before the case
+    existed, at most ``MAX_BACKDATED`` ago. None (not given: "now") passes."""
+    if instant is None:
+        return
+    if instant.tzinfo is None:
+        raise ValueError(f"{field} måste anges med tidszon.")
+    if instant > now:
+        raise ValueError(f"{field} ligger i framtiden.")
+    if now - instant > MAX_BACKDATED:
+        raise ValueError(
+            f"{field} ({stamp(instant)}) ligger mer än {MAX_BACKDATED.days} dagar bakåt i tiden."
+        )
+    if case_since is not None and instant < case_since:
+        raise ValueError(f"{field} ({stamp(instant)}) ligger före ärendets början ({stamp(case_since)}).")
+
+
+def check_date_near(field: str, day: date, anchor: datetime) -> None:
+    """A planned date (e.g. a service's start): at most ``MAX_BACKDATED`` before ``anchor``'s local
+    date and at most ``MAX_AHEAD`` after it."""
+    base = calendar.local_date(anchor)
+    if day < base - MAX_BACKDATED:
+        raise ValueError(f"{field} ({day}) ligger mer än {MAX_BACKDATED.days} dagar före {base}.")
+    if day > base + MAX_AHEAD:
+        raise ValueError(f"{field} ({day}) ligger mer än ett år efter {base}.")
