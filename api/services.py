@@ -8,7 +8,7 @@ same whichever way a user comes in. Errors are the contract's ``HTTPException``s
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import HTTPException, status
@@ -18,12 +18,12 @@ from temporalio.client import Client
 from api import starting
 from api import temporal_gateway as gateway
 from api.auth import Principal
-from api.errors import not_found
+from api.errors import PROCESS_FAILING, not_found, unprocessable
 from api.inputs import parse_action, process_class
 from api.schemas import ProcessStateOut
 from readmodel import repository as repo
 from readmodel.models import Process
-from runtime.settings import Settings
+from runtime.settings import Settings, get_settings
 from workflows.model import BILLING, SUPERVISOR, ProcessState
 from workflows.process import ProcessWorkflow
 from workflows.profiles import Profile
@@ -48,11 +48,40 @@ def release_connection(session: Session) -> None:
     session.commit()
 
 
-async def process_state(session: Session, client: Client, row: Process) -> ProcessStateOut:
-    """The workflow's state, or what the read model knows when the workflow is no longer kept."""
+def _failing_state(row: Process) -> ProcessStateOut:
+    """A process whose workflow does not answer: the read model's state, saying so (§2.4)."""
+    state = _state_of_row(row)
+    return state.model_copy(update={"status": "failing", "deviations": [PROCESS_FAILING]})
+
+
+def _timeouts(settings: Settings | None) -> tuple[timedelta, timedelta]:
+    """(how long an action or start waits, how long reading a state waits)."""
+    settings = settings or get_settings()
+    return (
+        timedelta(seconds=settings.action_timeout_seconds),
+        timedelta(seconds=settings.query_timeout_seconds),
+    )
+
+
+async def process_state(
+    session: Session, client: Client, row: Process, settings: Settings | None = None
+) -> ProcessStateOut:
+    """The workflow's state, or what the read model knows when the workflow is no longer kept or
+    does not answer (then with status "failing" and a Swedish explanation)."""
     release_connection(session)
-    state = await gateway.current_state(client, row.id)
+    try:
+        state = await gateway.current_state(client, row.id, _timeouts(settings)[1])
+    except gateway.ProcessFailing:
+        return _failing_state(row)
     return ProcessStateOut.of(state) if state is not None else _state_of_row(row)
+
+
+def check_input(cls: type[ProcessWorkflow], inp: Any) -> None:
+    """What the workflow itself would refuse (``ProcessWorkflow.check_input``): 422, nothing started."""
+    try:
+        cls.check_input(inp)
+    except ValueError as error:
+        raise unprocessable(str(error)) from error
 
 
 def visible_process(session: Session, user: Principal, process_id: str) -> Process:
@@ -68,12 +97,14 @@ def may_start(user: Principal, cls: type[ProcessWorkflow]) -> bool:
 
 
 async def _start_new_case(
-    client: Client, task_queue: str, cls: type[ProcessWorkflow], inp: Any, case_id: str, key: str | None
+    client: Client, settings: Settings, cls: type[ProcessWorkflow], inp: Any, case_id: str, key: str | None
 ) -> tuple[ProcessStateOut, bool]:
     """A process that creates its case: the id is derived from the key, so a repeat finds it."""
     process_id = starting.process_id(case_id, cls.process_type, 1)
     try:
-        state = await gateway.start_process(client, task_queue, cls.process_type, inp, process_id, case_id)
+        state = await gateway.start_process(
+            client, settings.task_queue, cls.process_type, inp, process_id, case_id, _timeouts(settings)[0]
+        )
     except HTTPException as error:
         if key is None or error.status_code != status.HTTP_409_CONFLICT:
             raise
@@ -117,9 +148,10 @@ async def start_process(
     profile = starting.choose_profile(cls, case, fields, user, settings, profiles)
     case_id = case.id if case is not None else starting.new_case_id(user, key)
     inp = starting.build(cls, session, case_id, case, profile, fields, user, now)
+    check_input(cls, inp)
     release_connection(session)
     if case is None:
-        return await _start_new_case(client, settings.task_queue, cls, inp, case_id, key)
+        return await _start_new_case(client, settings, cls, inp, case_id, key)
     row = starting.reserve(session, case.id, cls.process_type, key, now)
     if row is None:  # a concurrent request with the same key reserved first
         assert key is not None
@@ -130,7 +162,7 @@ async def start_process(
     release_connection(session)
     try:
         started = await gateway.start_process(
-            client, settings.task_queue, cls.process_type, inp, row.id, case.id
+            client, settings.task_queue, cls.process_type, inp, row.id, case.id, _timeouts(settings)[0]
         )
     except HTTPException as error:
         if error.status_code != status.HTTP_504_GATEWAY_TIMEOUT:
@@ -155,10 +187,12 @@ async def perform_action(
     action: str,
     body: dict[str, Any],
     key: str | None,
+    settings: Settings | None = None,
 ) -> ProcessStateOut:
     """Perform ``action`` with the body's fields as the caller → the new state.
 
-    The key becomes the update id, so a repeat with the same key has one effect.
+    The key becomes the update id, so a repeat with the same key has one effect. Waits at most
+    the settings' ``action_timeout_seconds``, then 504.
     """
     row = visible_process(session, user, process_id)
     input_class = action_input_class(row, action)
@@ -167,5 +201,7 @@ async def perform_action(
     arg = parse_action(input_class, body, user.actor)
     release_connection(session)
     return ProcessStateOut.of(
-        await gateway.perform(client, row.id, action, arg, key or f"auto-{uuid.uuid4()}")
+        await gateway.perform(
+            client, row.id, action, arg, key or f"auto-{uuid.uuid4()}", _timeouts(settings)[0]
+        )
     )
