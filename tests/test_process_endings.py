@@ -188,7 +188,7 @@ async def test_an_action_raced_with_the_ending_one_is_carried_out_or_409_and_no_
 def _check(
     process_type: str,
     race: Race,
-    answers: list[ProcessState | ApplicationError],
+    answers: tuple[ProcessState | ApplicationError, ProcessState | ApplicationError],
     final: ProcessState,
     sessions: sessionmaker[Session],
 ) -> None:
