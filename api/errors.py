@@ -16,10 +16,15 @@ from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.api.workflowservice.v1 import (
+    DescribeWorkflowExecutionRequest,
+    DescribeWorkflowExecutionResponse,
+)
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
@@ -31,6 +36,11 @@ from workflows.model import FORBIDDEN, INVALID, NOT_OPEN
 
 PROCESS_CLOSED = "Processen är avslutad."
 PROCESS_UNKNOWN = "Processen finns inte."
+PROCESS_NOT_ANSWERING = "Processen svarade inte i tid; åtgärden är inte bekräftad. Försök igen om en stund."
+PROCESS_FAILING = (
+    "Processen står still på grund av ett tekniskt fel och kan inte ta emot åtgärder just nu. "
+    "Uppgifterna visar läsmodellens senast kända läge; systemförvaltningen behöver åtgärda felet."
+)
 _UPDATE_STATUS = {
     NOT_OPEN: status.HTTP_409_CONFLICT,
     FORBIDDEN: status.HTTP_403_FORBIDDEN,
@@ -58,8 +68,8 @@ def _update_failed(error: WorkflowUpdateFailedError) -> HTTPException:
     return unprocessable(message)
 
 
-async def _execution_status(client: Client, workflow_id: str) -> int | None:
-    """The workflow's status from a raw describe; None if the server does not know it.
+async def describe(client: Client, workflow_id: str) -> DescribeWorkflowExecutionResponse | None:
+    """The raw describe of the workflow; None if the server does not know it.
 
     The raw call, not ``handle.describe()``: that also decodes the search attributes, which fails
     on the time-skipping test server for an unset datetime attribute (NextDueAt).
@@ -69,12 +79,33 @@ async def _execution_status(client: Client, workflow_id: str) -> int | None:
         execution=WorkflowExecution(workflow_id=workflow_id),
     )
     try:
-        response = await client.workflow_service.describe_workflow_execution(request)
+        return await client.workflow_service.describe_workflow_execution(request)
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             return None
         raise
-    return int(response.workflow_execution_info.status)
+
+
+async def _execution_status(client: Client, workflow_id: str) -> int | None:
+    """The workflow's status; None if the server does not know it."""
+    response = await describe(client, workflow_id)
+    return None if response is None else int(response.workflow_execution_info.status)
+
+
+def task_failing(response: DescribeWorkflowExecutionResponse) -> bool:
+    """The workflow's task has failed and is being retried (DESIGN.md: a stuck process)."""
+    return response.HasField("pending_workflow_task") and response.pending_workflow_task.attempt > 1
+
+
+async def raise_if_refused(handle: WorkflowHandle[Any, Any]) -> None:
+    """A workflow that ended before answering its start: if it refused its input (an
+    ApplicationError of kind Invalid, ``ProcessWorkflow.refuse``), 422 with its reason."""
+    try:
+        await handle.result()
+    except WorkflowFailureError as error:
+        cause = error.cause
+        if isinstance(cause, ApplicationError) and cause.type == INVALID:
+            raise unprocessable(cause.message) from error
 
 
 async def _not_found(client: Client, workflow_id: str) -> NoReturn:
@@ -93,7 +124,7 @@ async def temporal_errors(client: Client, workflow_id: str) -> AsyncIterator[Non
     except WorkflowUpdateFailedError as error:
         raise _update_failed(error) from error
     except WorkflowUpdateRPCTimeoutOrCancelledError as error:
-        raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT, "Processen svarade inte i tid.") from error
+        raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT, PROCESS_NOT_ANSWERING) from error
     except WorkflowAlreadyStartedError as error:
         raise conflict("Processen är redan startad.") from error
     except RPCError as error:
@@ -101,6 +132,8 @@ async def temporal_errors(client: Client, workflow_id: str) -> AsyncIterator[Non
             await _not_found(client, workflow_id)
         if error.status == RPCStatusCode.UNAVAILABLE:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal är inte nåbart.") from error
+        if error.status == RPCStatusCode.FAILED_PRECONDITION:  # "Workflow Task in failed state"
+            raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT, PROCESS_FAILING) from error
         raise
 
 

@@ -7,7 +7,7 @@ same whichever way a user comes in. Errors are the contract's ``HTTPException``s
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import HTTPException, status
@@ -17,12 +17,12 @@ from temporalio.client import Client
 from api import idempotency, limits, starting
 from api import temporal_gateway as gateway
 from api.auth import Principal
-from api.errors import not_found
+from api.errors import PROCESS_FAILING, not_found, unprocessable
 from api.inputs import parse_action, process_class
 from api.schemas import ProcessStateOut
 from readmodel import repository as repo
 from readmodel.models import Process
-from runtime.settings import Settings
+from runtime.settings import Settings, get_settings
 from workflows.model import BILLING, SUPERVISOR, ProcessState
 from workflows.process import ProcessWorkflow
 from workflows.profiles import Profile
@@ -49,11 +49,40 @@ def release_connection(session: Session) -> None:
     session.commit()
 
 
-async def process_state(session: Session, client: Client, row: Process) -> ProcessStateOut:
-    """The workflow's state, or what the read model knows when the workflow is no longer kept."""
+def _failing_state(row: Process) -> ProcessStateOut:
+    """A process whose workflow does not answer: the read model's state, saying so (§2.4)."""
+    state = _state_of_row(row)
+    return state.model_copy(update={"status": "failing", "deviations": [PROCESS_FAILING]})
+
+
+def _timeouts(settings: Settings | None) -> tuple[timedelta, timedelta]:
+    """(how long an action or start waits, how long reading a state waits)."""
+    settings = settings or get_settings()
+    return (
+        timedelta(seconds=settings.action_timeout_seconds),
+        timedelta(seconds=settings.query_timeout_seconds),
+    )
+
+
+async def process_state(
+    session: Session, client: Client, row: Process, settings: Settings | None = None
+) -> ProcessStateOut:
+    """The workflow's state, or what the read model knows when the workflow is no longer kept or
+    does not answer (then with status "failing" and a Swedish explanation)."""
     release_connection(session)
-    state = await gateway.current_state(client, row.id)
+    try:
+        state = await gateway.current_state(client, row.id, _timeouts(settings)[1])
+    except gateway.ProcessFailing:
+        return _failing_state(row)
     return ProcessStateOut.of(state) if state is not None else _state_of_row(row)
+
+
+def check_input(cls: type[ProcessWorkflow], inp: Any) -> None:
+    """What the workflow itself would refuse (``ProcessWorkflow.check_input``): 422, nothing started."""
+    try:
+        cls.check_input(inp)
+    except ValueError as error:
+        raise unprocessable(str(error)) from error
 
 
 def visible_process(session: Session, user: Principal, process_id: str) -> Process:
@@ -86,7 +115,7 @@ async def _start_new_case(
     session: Session,
     client: Client,
     user: Principal,
-    task_queue: str,
+    settings: Settings,
     cls: type[ProcessWorkflow],
     inp: Any,
     case_id: str,
@@ -101,7 +130,9 @@ async def _start_new_case(
         return await _repeat_start(session, client, user, first.resource_id), False
     release_connection(session)
     try:
-        state = await gateway.start_process(client, task_queue, cls.process_type, inp, process_id, case_id)
+        state = await gateway.start_process(
+            client, settings.task_queue, cls.process_type, inp, process_id, case_id, _timeouts(settings)[0]
+        )
     except HTTPException as error:
         if error.status_code != status.HTTP_504_GATEWAY_TIMEOUT:
             idempotency.release(session, key)
@@ -146,9 +177,10 @@ async def start_process(
     profile = starting.choose_profile(cls, case, fields, user, settings, profiles)
     case_id = case.id if case is not None else starting.new_case_id(scope)
     inp = starting.build(cls, session, case_id, case, profile, fields, user, now)
+    check_input(cls, inp)
     if case is None:
         return await _start_new_case(
-            session, client, user, settings.task_queue, cls, inp, case_id, scope, fingerprint, now
+            session, client, user, settings, cls, inp, case_id, scope, fingerprint, now
         )
     row = starting.reserve(session, case.id, cls, inp, scope, fingerprint, now)
     if row is None:  # a concurrent request with the same key reserved first
@@ -157,7 +189,7 @@ async def start_process(
     release_connection(session)
     try:
         started = await gateway.start_process(
-            client, settings.task_queue, cls.process_type, inp, row.id, case.id
+            client, settings.task_queue, cls.process_type, inp, row.id, case.id, _timeouts(settings)[0]
         )
     except HTTPException as error:
         if error.status_code != status.HTTP_504_GATEWAY_TIMEOUT:
@@ -183,6 +215,7 @@ async def perform_action(
     body: dict[str, Any],
     key: str | None,
     now: datetime,
+    settings: Settings | None = None,
 ) -> ProcessStateOut:
     """Perform ``action`` with the body's fields as the caller at ``now`` → the new state.
 
@@ -190,6 +223,7 @@ async def perform_action(
     update id is derived from that scope, so a repeat with the same body has one effect and
     answers as the first did; the same key with another action or body is 422. A refused action
     (4xx) gives its key back.
+    Waits at most the settings' ``action_timeout_seconds``, then 504.
     """
     scope = idempotency.scope(user, f"process:{process_id}", key)
     row = visible_process(session, user, process_id)
@@ -201,7 +235,7 @@ async def perform_action(
     first = idempotency.claim(session, scope, fingerprint, row.id, now)
     release_connection(session)
     try:
-        state = await gateway.perform(client, row.id, action, arg, scope.update_id)
+        state = await gateway.perform(client, row.id, action, arg, scope.update_id, _timeouts(settings)[0])
     except HTTPException as error:
         if first is None and error.status_code < status.HTTP_500_INTERNAL_SERVER_ERROR:
             idempotency.release(session, scope)

@@ -6,13 +6,15 @@ statuses in one place.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
+from fastapi import HTTPException, status
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import temporal_errors
+from api.errors import describe, raise_if_refused, task_failing, temporal_errors
 from workflows.model import ProcessState
 
 # Swedish names of the process types, for the Temporal UI's summary of each workflow.
@@ -35,10 +37,22 @@ def handle_of(client: Client, process_id: str) -> WorkflowHandle[Any, ProcessSta
     return client.get_workflow_handle(process_id, result_type=ProcessState)
 
 
+class ProcessFailing(Exception):
+    """The workflow runs but does not answer: its workflow task keeps failing, or its state query
+    failed or timed out (issue 6 §2.4). The API then shows the read model's state."""
+
+
 async def start_process(
-    client: Client, task_queue: str, process_type: str, inp: Any, process_id: str, case_id: str
+    client: Client,
+    task_queue: str,
+    process_type: str,
+    inp: Any,
+    process_id: str,
+    case_id: str,
+    timeout: timedelta | None = None,
 ) -> ProcessState:
-    """Start the workflow (a repeated id is refused) and wait until it has opened its first steps."""
+    """Start the workflow (a repeated id is refused) and wait, at most ``timeout`` (then 504),
+    until it has opened its first steps. A workflow that refuses its input answers 422."""
     handle = handle_of(client, process_id)
     async with temporal_errors(client, process_id):
         await client.start_workflow(
@@ -49,25 +63,49 @@ async def start_process(
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             static_summary=summary(process_type, case_id),
         )
-        state: ProcessState = await handle.execute_update("ready", result_type=ProcessState)
-        return state
+    try:
+        async with temporal_errors(client, process_id):
+            state: ProcessState = await handle.execute_update(
+                "ready", result_type=ProcessState, rpc_timeout=timeout
+            )
+            return state
+    except HTTPException as error:
+        if error.status_code == status.HTTP_409_CONFLICT:  # it ended before it was ready
+            await raise_if_refused(handle)
+        raise
 
 
-async def current_state(client: Client, process_id: str) -> ProcessState | None:
-    """The ``state`` query; None when the workflow is no longer kept (retention has passed)."""
+async def current_state(
+    client: Client, process_id: str, timeout: timedelta | None = None
+) -> ProcessState | None:
+    """The ``state`` query (waiting at most ``timeout``); None when the workflow is no longer kept
+    (retention has passed). Raises ProcessFailing when the workflow does not answer."""
+    described = await describe(client, process_id)
+    if described is not None and task_failing(described):
+        raise ProcessFailing(process_id)
     handle = handle_of(client, process_id)
     try:
-        state: ProcessState = await handle.query("state", result_type=ProcessState)
+        state: ProcessState = await handle.query("state", result_type=ProcessState, rpc_timeout=timeout)
+    except WorkflowQueryFailedError as error:
+        raise ProcessFailing(process_id) from error
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             return None
-        raise
+        if error.status == RPCStatusCode.UNAVAILABLE:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal är inte nåbart.") from error
+        raise ProcessFailing(process_id) from error  # e.g. the query's deadline passed
     return state
 
 
-async def perform(client: Client, process_id: str, action: str, arg: Any, key: str) -> ProcessState:
-    """Perform an action: an update whose id is the idempotency key, so a repeat has one effect."""
+async def perform(
+    client: Client, process_id: str, action: str, arg: Any, key: str, timeout: timedelta | None = None
+) -> ProcessState:
+    """Perform an action: an update whose id is the idempotency key, so a repeat has one effect.
+    Waits at most ``timeout`` for the answer, then 504 (the action may still be carried out; a
+    repeat with the same key answers with its result)."""
     handle = handle_of(client, process_id)
     async with temporal_errors(client, process_id):
-        state: ProcessState = await handle.execute_update(action, arg, id=key, result_type=ProcessState)
+        state: ProcessState = await handle.execute_update(
+            action, arg, id=key, result_type=ProcessState, rpc_timeout=timeout
+        )
     return state

@@ -191,6 +191,17 @@ def count_processes(session: Session, case_id: str, process_type: str) -> int:
     return session.scalar(query.where(Process.case_id == case_id, Process.type == process_type)) or 0
 
 
+def max_process_seq(session: Session, case_id: str, process_type: str) -> int:
+    """The highest number a process of the type has in the case (0 when none)."""
+    query = select(func.max(Process.seq)).where(Process.case_id == case_id, Process.type == process_type)
+    return session.scalar(query) or 0
+
+
+def process_seq_taken(session: Session, case_id: str, process_type: str, seq: int) -> bool:
+    query = select(Process.id).where(Process.case_id == case_id, Process.type == process_type)
+    return session.scalars(query.where(Process.seq == seq)).first() is not None
+
+
 def add_process(session: Session, row: Process) -> None:
     """Reserve a process id; the unique (case_id, type, seq) refuses a taken number on flush."""
     session.add(row)

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
 
     default_profile: str = "default"
 
+    # How long the API waits for a workflow (DESIGN.md, issue 6 §2.4): an action or a start waits at
+    # most this long for its answer, then 504; reading a state waits at most query_timeout_seconds,
+    # then answers with the read model's state and says the process is not answering.
+    action_timeout_seconds: float = Field(default=20.0, gt=0)
+    query_timeout_seconds: float = Field(default=5.0, gt=0)
+
     # Payload encryption keys (AES-256-GCM, runtime/codec.py): "k2:<base64 32 bytes>,k1:<...>", the
     # first encrypts, all decrypt. Unset: the development key DEV_PAYLOAD_KEY (not for production).
     # Worker and API must have the same keys. New key: python -m runtime.codec

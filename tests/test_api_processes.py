@@ -95,7 +95,8 @@ async def test_the_same_idempotency_key_twice_confirms_once_and_answers_the_same
     assert first.status_code == second.status_code == 200, first.text
     assert first.json() == second.json()
     assert first.json()["stage"] == "confirmed"
-    done = [e for e in first.json()["timeline"] if e["text"].endswith(": utfört")]
+    confirmed = "Bekräfta mottagen beställning: utfört. Anteckning: Planering startad"  # §7
+    done = [e for e in first.json()["timeline"] if e["text"] == confirmed]
     assert len(done) == 1
     assert "confirm" not in {t["action"] for t in (await _state(api, process_id))["open_tasks"]}
 
@@ -133,9 +134,13 @@ async def test_ORD_2_an_execution_date_in_the_future_is_422_and_the_state_is_unc
     case_id = await new_case(api)
     process_id = (await start_order(api, case_id))["process_id"]
     before = await _state(api, process_id)
-    response = await act(api, process_id, "register_execution", {"execution_date": "2027-01-04"})
+    response = await act(api, process_id, "register_execution", {"execution_date": "2026-12-31"})
     assert response.status_code == 422
     assert "framtiden" in response.json()["detail"]
+    # beyond the calendar's years the calendar's limit answers first (§2.2)
+    response = await act(api, process_id, "register_execution", {"execution_date": "2099-01-01"})
+    assert response.status_code == 422
+    assert "utanför kalenderns år 2020-2060" in response.json()["detail"]
     assert await _state(api, process_id) == before
 
 

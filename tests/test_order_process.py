@@ -596,7 +596,9 @@ async def test_ORD_5_the_care_plan_is_due_3_weeks_after_execution_and_escalates_
         start_date=date(2026, 12, 28),
         items=PERSONAL_CARE,
     )
-    assert "review_not_executed" in open_actions(state)  # ORD-4 (care): past the end of 28/12
+    # ORD-4 (care) counts from the start date 28/12: executed by the end of Tue 29/12.
+    assert state.deadlines["execution"] == end_of(date(2026, 12, 29))
+    assert "review_not_executed" not in open_actions(state)
 
     state = await handle.execute_update(
         OrderWorkflow.register_execution, RegisterExecution(actor=PROVIDER, execution_date=date(2026, 12, 28))
@@ -640,8 +642,9 @@ async def test_ORD_4_a_service_order_reminds_at_2_weeks_reviews_at_4_and_again_1
 ) -> None:
     await advance_to(env, sthlm(2027, 1, 20, 10, 0))
     case_id = new_case(sessions, "ord4-service")
+    # Start on arrival: ORD-4 counts from when the service can start, here the sending itself.
     handle, state = await start_order(
-        env, worker, case_id, sent_at=sthlm(2027, 1, 20, 10, 0), start_date=date(2027, 1, 25), items=CLEANING
+        env, worker, case_id, sent_at=sthlm(2027, 1, 20, 10, 0), start_date=date(2027, 1, 20), items=CLEANING
     )
     assert task(state, "register_execution").due_at == end_of(date(2027, 2, 3))
     await handle.execute_update(OrderWorkflow.confirm, ConfirmOrder(actor=PROVIDER))

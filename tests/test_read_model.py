@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.exceptions import ApplicationError
 
-from activities.read_model import ReadModelActivities
+from activities.read_model import READ_MODEL_REFUSED, ReadModelActivities
 from activities.records import (
     BillingNoticeRecord,
     CaseAssignment,
@@ -438,9 +438,11 @@ def test_different_keys_are_different_rows(with_case: ReadModel) -> None:
 def test_a_message_about_an_unknown_case_is_refused_by_the_foreign_key(
     read_model: ReadModel,
 ) -> None:
-    """COM-2: a mailbox message is always about an existing case."""
-    with pytest.raises(IntegrityError):
+    """COM-2: a mailbox message is always about an existing case; retrying cannot fix that, so the
+    refusal is non-retryable (issue 6 §2.3)."""
+    with pytest.raises(ApplicationError) as refused:
         read_model.activities.post_message(message_record(case_id="case-unknown"))
+    assert (refused.value.type, refused.value.non_retryable) == (READ_MODEL_REFUSED, True)
     assert read_model.count(models.Message) == 0
 
 

@@ -192,7 +192,7 @@ async def test_the_confirm_form_posted_twice_with_its_hidden_key_is_performed_on
     assert "Klart: Bekräfta beställningen." in after.text
     assert f"{CONFIRM_TITLE}: utfört" in after.text
     texts = await history_texts(http, process_id)
-    assert texts.count(f"{CONFIRM_TITLE}: utfört") == 1
+    assert texts.count(f"{CONFIRM_TITLE}: utfört. Anteckning: Planering startad") == 1  # §7
 
 
 async def test_ORD_2_an_execution_date_in_the_future_shows_the_swedish_error_with_422_and_changes_nothing(

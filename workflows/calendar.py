@@ -8,7 +8,9 @@ inside the sandbox.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from holidays.countries.sweden import Sweden
@@ -20,16 +22,23 @@ END_OF_DAY = time(23, 59, 59)
 OFFICE_OPENS = time(8, 0)  # CAL-3: orders are received 08:00-17:00 (B)
 
 
-# The table is built once, at import, for every year a case can touch. Built lazily it would run
-# inside the workflow sandbox, where holidays' translation lookup (locale) is forbidden.
+# The years a date given to the system may lie in (inputs are checked against them, see
+# workflows/limits.py).
 YEARS = range(2020, 2061)
+# The table is built once, at import, for the years plus headroom: a deadline counted from a date
+# late in 2060 (4 weeks, a month's first working day, N working days) lies in 2061 and must still be
+# computable inside a workflow. Built lazily it would run inside the workflow sandbox, where
+# holidays' translation lookup (locale) is forbidden.
+TABLE_YEARS = range(YEARS.start, YEARS.stop + 2)
 # CAL-1: public holidays plus the de facto ones (Midsommarafton, Julafton, Nyårsafton).
-_HOLIDAYS = frozenset(Sweden(years=YEARS, categories=("public", "de_facto"), include_sundays=False).keys())
+_HOLIDAYS = frozenset(
+    Sweden(years=TABLE_YEARS, categories=("public", "de_facto"), include_sundays=False).keys()
+)
 
 
 def is_holiday(day: date) -> bool:
-    """A Swedish public or de facto holiday (CAL-1)."""
-    if day.year not in YEARS:
+    """A Swedish public or de facto holiday (CAL-1). Raises ValueError outside the table's years."""
+    if day.year not in TABLE_YEARS:
         raise ValueError(f"{day} is outside the calendar's years {YEARS.start}-{YEARS.stop - 1}")
     return day in _HOLIDAYS
 
@@ -44,6 +53,25 @@ def local(instant: datetime) -> datetime:
     if instant.tzinfo is None:
         raise ValueError("naive datetime: every instant must carry its offset")
     return instant.astimezone(STOCKHOLM)
+
+
+# An instant as ISO 8601 text with its offset, e.g. 2026-11-23T09:00:00+00:00.
+_ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
+
+
+def localised(value: Any) -> Any:
+    """A copy of ``value`` (dicts and lists to any depth) in which every instant, a datetime or an
+    ISO 8601 text with an offset, is ISO 8601 text in Stockholm local time (CAL-2; DESIGN.md: every
+    time in a response carries the Europe/Stockholm offset). Other values are kept as they are."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return local(value).isoformat()
+    if isinstance(value, str) and _ISO_INSTANT.fullmatch(value):
+        return local(datetime.fromisoformat(value)).isoformat()
+    if isinstance(value, dict):
+        return {key: localised(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [localised(item) for item in value]
+    return value
 
 
 def local_date(instant: datetime) -> date:

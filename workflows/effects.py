@@ -2,18 +2,26 @@
 
 Each effect's key is the process id plus a per-process counter, deterministic on replay, so a
 retried activity rewrites its own read-model row.
+
+A write the read model refuses (a value too long for its column, a character the database does not
+store, a conflicting row) cannot be fixed by retrying: the activity fails non-retryably with the
+kind ``READ_MODEL_REFUSED``, and the process goes on without that write; the fault is shown in the
+process's state (a deviation, through ``on_fault``) and reported to ``fault_mailbox`` (the senior
+case worker's) so a person sees it. Every other activity failure is retried.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.read_model import ReadModelActivities
+    from activities.read_model import READ_MODEL_REFUSED, ReadModelActivities
     from activities.records import (
         BillingNoticeRecord,
         CaseAssignment,
@@ -28,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
         TaskRecord,
     )
     from workflows import calendar
-    from workflows.model import Actor, ProcessRef
+    from workflows.model import SYSTEM, Actor, ProcessRef
 
 _TIMEOUT = timedelta(seconds=30)
 _RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
@@ -41,12 +49,26 @@ class Effects:
     def __init__(self, ref: ProcessRef) -> None:
         self.ref = ref
         self._counter = 0
+        self.fault_mailbox: str | None = None  # who is told of a refused write
+        self.on_fault: Callable[[str], None] = lambda text: None  # shows it in the process's state
 
     def _key(self, kind: str) -> str:
         self._counter += 1
         return f"{self.ref.process_id}/{kind}/{self._counter}"
 
-    async def _run(self, activity: Any, record: Any, summary: str) -> None:
+    async def _run(self, activity: Any, record: Any, summary: str) -> bool:
+        """Run the activity; False when the read model refused the write (reported, not raised)."""
+        try:
+            await self._execute(activity, record, summary)
+        except ActivityError as error:
+            reason = _refusal(error)
+            if reason is None:
+                raise
+            await self._report_fault(summary, reason)
+            return False
+        return True
+
+    async def _execute(self, activity: Any, record: Any, summary: str) -> None:
         await workflow.execute_activity_method(
             activity,
             record,
@@ -54,6 +76,33 @@ class Effects:
             retry_policy=_RETRY,
             summary=summary,
         )
+
+    async def _report_fault(self, what: str, reason: str) -> None:
+        """A refused write reaches a person: the process's state, and the fault mailbox."""
+        text = f"Uppgiften '{what}' kunde inte sparas: {reason}"
+        self.on_fault(text)
+        if self.fault_mailbox is None:
+            return
+        body = (
+            f"{text}\nProcess {self.ref.process_id}, ärende {self.ref.case_id}. Processen fortsätter "
+            "utan uppgiften; kontrollera och rätta uppgifterna i ärendet."
+        )
+        record = MessageRecord(
+            key=self._key("message"),
+            mailbox=self.fault_mailbox,
+            case_id=self.ref.case_id,
+            subject="Tekniskt fel: en uppgift kunde inte sparas",
+            body=body,
+            sender=SYSTEM.label,
+            sent_at=workflow.now(),
+            process_id=self.ref.process_id,
+        )
+        try:
+            await self._execute(ReadModelActivities.post_message, record, "Meddelande om tekniskt fel")
+        except ActivityError as error:
+            if _refusal(error) is None:
+                raise
+            # Even the report was refused (e.g. its case is missing): the state still shows it.
 
     async def record_process(self, record: ProcessRecord) -> None:
         await self._run(ReadModelActivities.record_process, record, f"Läge: {record.stage}")
@@ -142,3 +191,11 @@ class Effects:
             **fields,
         )
         await self._run(ReadModelActivities.record_follow_up_event, record, "Uppföljningshändelse")
+
+
+def _refusal(error: ActivityError) -> str | None:
+    """The reason when the read model refused the write (retrying cannot help), else None."""
+    cause = error.cause
+    if isinstance(cause, ApplicationError) and cause.type == READ_MODEL_REFUSED:
+        return cause.message
+    return None

@@ -11,6 +11,7 @@ process ends once registration has closed and no visit waits for a review or an 
 
 from __future__ import annotations
 
+from datetime import time
 from typing import ClassVar
 
 from temporalio import workflow
@@ -86,6 +87,8 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
         self.inp = inp
         self.visits: list[rules.Visit] = []
         self.registration_open = True
+        if not self.admit(inp):
+            return
         self.closes_at = rules.registration_closes_at(inp.month)
         self.deadlines["register_visit"] = self.closes_at
         self.details = {
@@ -94,8 +97,14 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
             "visits": [],
         }
 
+    @classmethod
+    def check_input(cls, inp: ExtraVisitsInput) -> None:
+        super().check_input(inp)
+        rules.parse_month(inp.month)  # UC-5: a month of the calendar's years, "YYYY-MM"
+
     @workflow.run
     async def run(self, inp: ExtraVisitsInput) -> ProcessState:
+        self.refuse()
         label = rules.month_label(inp.month)
         await self._start(
             "registration_open",
@@ -183,7 +192,10 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
 
     async def _open_registration(self) -> None:
         await self.provider_step(
-            "register_visit", f"Registrera extra insatser för {rules.month_label(self.inp.month)}"
+            "register_visit",
+            f"Registrera extra insatser för {rules.month_label(self.inp.month)}",
+            # a visit of the month may be registered with the moment it happened
+            not_before=calendar.at_local(rules.parse_month(self.inp.month), time(0, 0)),
         )
 
     async def _ensure_review(self) -> None:
@@ -256,7 +268,8 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
         lines: list[str] = []
         for decision in action.decisions:
             visit = rules.find_visit(self.visits, decision.visit_id)
-            assert visit is not None  # checked by the validator
+            if visit is None:  # checked by the validator
+                continue
             line = rules.decide(visit, decision.decision, decision.question, action.actor.label, at)
             if decision.decision == "approve" and decision.lasting_need:
                 visit.lasting_need = True
@@ -283,7 +296,8 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
 
     async def _answered(self, action: AnswerQuestion) -> None:
         visit = rules.find_visit(self.visits, action.visit_id)
-        assert visit is not None  # checked by the validator
+        if visit is None:  # checked by the validator
+            return
         at = action.occurred_at or workflow.now()
         visit.status = rules.ANSWERED  # back to pending review
         visit.answer = action.answer.strip()

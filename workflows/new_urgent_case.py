@@ -102,6 +102,8 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
         self.decision_date: date | None = None
         self.decision_id: str | None = None
         self.order_id: str | None = None
+        if not self.admit(inp):
+            return
         self.details = rules.start_details(
             self.reported_at,
             inp.profile,
@@ -113,10 +115,12 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
 
     @workflow.run
     async def run(self, inp: NewUrgentCaseInput) -> ProcessState:
+        self.refuse()
         await self._open_case()
         while True:
             step = await self.steps.next()
-            assert step is not None  # no ``until``: only a completed step ends the wait
+            if step is None:  # no ``until``: only a completed step ends the wait
+                continue
             match step.action:
                 case "take_over":
                     await self._taken_over(step.result)
@@ -165,7 +169,13 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
         stated, started = action.decision_date, self.help_started_at
         with rule_check():
             rules.check_decision(
-                action.granted, self.order_id is not None, action.services, stated, started, workflow.now()
+                action.granted,
+                self.order_id is not None,
+                action.services,
+                stated,
+                started,
+                workflow.now(),
+                self.reported_at,
             )
 
     @workflow.update
@@ -223,7 +233,8 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
             )
         if inp.unknown_person:
             await self._tell_default_provider()
-        await self.case_worker_step("take_over", "Ta över det nya ärendet och utred behovet omgående", due)
+        title = "Ta över det nya ärendet och utred behovet omgående"
+        await self.case_worker_step("take_over", title, due, not_before=self.reported_at)
 
     async def _tell_default_provider(self) -> None:
         """NEW-5: an unknown person's urgent help goes to the default provider at once, orally
@@ -250,9 +261,14 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
         due = rules.phone_provider_due(at)
         self.deadlines["phone_provider"] = due
         await self.case_worker_step(
-            "phone_provider", "Ring utföraren om fortsatt hjälp så att insatserna kan planeras", due
+            "phone_provider",
+            "Ring utföraren om fortsatt hjälp så att insatserna kan planeras",
+            due,
+            not_before=self.reported_at,
         )
-        await self.case_worker_step("close", "Avsluta ärendet utan fortsatt behov")
+        await self.case_worker_step(
+            "close", "Avsluta ärendet utan fortsatt behov", not_before=self.reported_at
+        )
 
     async def _phoned(self, action: PhoneProvider) -> None:
         """NEW-3 / ORD-6: the verbal decision is confirmed in writing and journaled; the decision
@@ -276,19 +292,25 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
         text = rules.verbal_decision_journal(who)
         await self.effects.journal(AUTHORITY_JOURNAL, text, action.actor, self.called_at)
         await self.set_stage("phoned")
-        await self.case_worker_step("decide", "Fatta beslut, daterat från dagen hjälpen påbörjades", due)
+        await self.case_worker_step(
+            "decide", "Fatta beslut, daterat från dagen hjälpen påbörjades", due, not_before=self.reported_at
+        )
         if not self.inp.unknown_person:  # NEW-5: an unknown person's order comes after the follow-up
             await self._open_send_order()
 
     async def _open_send_order(self) -> None:
-        assert self.called_at is not None
         await self.case_worker_step(
-            "send_order", "Skicka beställning till utföraren", self.deadlines["send_order"]
+            "send_order",
+            "Skicka beställning till utföraren",
+            self.deadlines.get("send_order"),
+            not_before=self.reported_at,
         )
 
     async def _granted(self, action: Decide) -> None:
-        decision_date = rules.decision_date_of(action.decision_date, self.help_started_at)
-        assert decision_date is not None  # the validator insists on it
+        # the validator insists on a date (NEW-4); without one the day of the reaction stands
+        decision_date = rules.decision_date_of(action.decision_date, self.help_started_at) or (
+            calendar.local_date(_at(action))
+        )
         self.decision_date = decision_date
         self.decision_id = f"{self.ref.process_id}/decision"
         follow_up = rules.first_follow_up_due(decision_date, self.profile)  # NEW-7

@@ -8,7 +8,7 @@ case worker reviews an order not executed in time (ORD-4), the provider makes th
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import ClassVar
 
 from temporalio import workflow
@@ -28,11 +28,23 @@ with workflow.unsafe.imports_passed_through():
         ReviewNotExecuted,
         StartOrder,
     )
-    from workflows.model import CASE_WORKER, Action, ProcessState, StartContext, invalid, rule_check
+    from workflows.model import (
+        CASE_WORKER,
+        Action,
+        ProcessState,
+        StartContext,
+        invalid,
+        not_open,
+        rule_check,
+    )
     from workflows.process import ProcessWorkflow
     from workflows.profiles import OrderRules, provider_mailbox
     from workflows.rules import order as rules
     from workflows.rules import plausibility
+
+
+# workflow.patched id: ORD-4 counts from when the service can start, not from the sending.
+ORD_4_FROM_SERVICE_START = "ord-4-from-service-start"
 
 
 @workflow.defn(name="order")
@@ -75,6 +87,14 @@ class OrderWorkflow(ProcessWorkflow):
             decision_id=request.decision_id,
         )
 
+    @classmethod
+    def check_input(cls, inp: OrderInput) -> None:
+        super().check_input(inp)
+        if not inp.provider_id.strip():
+            raise ValueError("Beställningen saknar utförare (provider_id).")
+        if not inp.items:
+            raise ValueError("En beställning måste innehålla minst en insats.")
+
     @workflow.init
     def __init__(self, inp: OrderInput) -> None:
         self._setup(inp.case_id, inp.profile, inp.case_worker_id, inp.provider_id)
@@ -85,11 +105,19 @@ class OrderWorkflow(ProcessWorkflow):
         self._end: EndOrder | None = None
         self._order_fields: dict[str, object] = {}
         self.details = {"start_date": inp.start_date.isoformat(), "other": inp.other}
+        self.counts_from = self.sent_at  # ORD-4 before ORD_4_FROM_SERVICE_START
+        self.admit(inp)
 
     @workflow.run
     async def run(self, inp: OrderInput) -> ProcessState:
+        self.refuse()
+        # ORD-4: the execution step and the review count from when the service can start (the
+        # later of the order's arrival and its start date); orders started before this change
+        # counted from the sending and keep doing so on replay.
+        if workflow.patched(ORD_4_FROM_SERVICE_START):
+            self.counts_from = rules.service_starts_at(self.sent_at, inp.start_date)
         await self._send()
-        review_at: datetime | None = rules.review_opens_at(self.sent_at, inp.items, self._rules)
+        review_at: datetime | None = rules.review_opens_at(self.counts_from, inp.items, self._rules)
         while True:
             step = await self.steps.next(until=review_at, wake=lambda: self._end is not None)
             if step is None and self._end is not None:
@@ -180,7 +208,8 @@ class OrderWorkflow(ProcessWorkflow):
     @care_plan_done.validator
     def _check_care_plan_done(self, action: CarePlanDone) -> None:
         self.steps.check("care_plan_done", action)
-        assert self.execution_date is not None  # the step opens only after execution
+        if self.execution_date is None:  # the step opens only after execution
+            raise not_open("Genomförandeplanen registreras efter verkställigheten.")
         with rule_check():
             rules.check_care_plan_date(action.done_on, self.execution_date, workflow.now())
 
@@ -212,22 +241,30 @@ class OrderWorkflow(ProcessWorkflow):
                 "phone_confirmation",
                 f"Ring {rules.PHONE_TARGET_LABELS[target]} och säkerställ att beställningen mottagits",
                 due,
+                not_before=self.sent_at,
             )
         self.deadlines["confirm"] = rules.confirm_due(self.sent_at)  # ORD-1
-        await self.provider_step("confirm", "Bekräfta mottagen beställning", self.deadlines["confirm"])
+        await self.provider_step(
+            "confirm", "Bekräfta mottagen beställning", self.deadlines["confirm"], not_before=self.sent_at
+        )
         # ORD-4: the 2-week reminder to the case worker is this step's escalation.
         self.deadlines["execution"] = inp.execution_due or rules.execution_expected_by(
-            self.sent_at, inp.items, self._rules
+            self.counts_from, inp.items, self._rules
         )
         await self.provider_step(
             "register_execution",
             "Registrera verkställighetsdatum (första utförda besöket)",
             self.deadlines["execution"],
+            not_before=self.sent_at,
         )
         await self._open_not_executable()
 
     async def _open_not_executable(self) -> None:
-        await self.provider_step("report_not_executable", "Rapportera om beställningen inte kan verkställas")
+        await self.provider_step(
+            "report_not_executable",
+            "Rapportera om beställningen inte kan verkställas",
+            not_before=self.sent_at,
+        )
 
     def _record_phone_call(self, action: PhoneConfirmation) -> None:
         self.details["phoned"] = {
@@ -315,6 +352,7 @@ class OrderWorkflow(ProcessWorkflow):
             "care_plan_done",
             "Upprätta genomförandeplan tillsammans med brukaren",
             self.deadlines["care_plan_done"],
+            not_before=calendar.at_local(action.execution_date, time(0, 0)),
         )
 
     async def _care_plan_done(self, action: CarePlanDone) -> ProcessState:

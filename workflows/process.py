@@ -10,13 +10,15 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.records import DecisionRecord, ProcessRecord
-    from workflows import search
+    from workflows import calendar, limits, search
     from workflows.effects import Effects
     from workflows.model import (
         CASE_WORKER,
+        INVALID,
         PROVIDER,
         SENIOR_CASE_WORKER,
         SYSTEM,
@@ -26,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         ProcessState,
         StartContext,
         TimelineEntry,
+        invalid,
     )
     from workflows.profiles import Profile
     from workflows.steps import Step, Steps
@@ -38,6 +41,8 @@ class ProcessWorkflow:
     - ``START_ROLES``: roles that may start it over HTTP (403 for others);
     - ``START_REQUEST``: the dataclass of the HTTP body's fields besides ``type`` and ``case_id``;
     - ``build_input(request, ctx)``: the workflow input; raise ValueError (Swedish text) for 422;
+    - ``check_input(inp)``: what the workflow itself refuses to run on (ValueError, Swedish); the
+      API calls it before starting, and the workflow checks it again in its ``@workflow.init``;
     - ``CREATES_CASE``: the process creates its case (no ``case_id`` in the request);
     - ``ACTIONS``: action name -> the update's input dataclass (the update has the same name);
     - ``once_per_case(inp)``: what the type allows only once per case (e.g. UC-5: the month), or
@@ -50,6 +55,7 @@ class ProcessWorkflow:
     START_REQUEST: ClassVar[type[Any]]
     CREATES_CASE: ClassVar[bool] = False
     ACTIONS: ClassVar[dict[str, type[Action]]] = {}
+    refusal: str | None  # why the workflow refused its input (see ``admit``), else None
 
     @classmethod
     def build_input(cls, request: Any, ctx: StartContext) -> Any:
@@ -74,6 +80,33 @@ class ProcessWorkflow:
         provider: str | None = getattr(inp, "provider_id", None)
         return provider
 
+    @classmethod
+    def check_input(cls, inp: Any) -> None:
+        """Raise ValueError (Swedish) when the process cannot run on ``inp``: by default a date or
+        instant outside the calendar's years, or an instant without offset. Pure; subclasses add
+        their own checks. A workflow started with such an input fails at once (``refuse``) instead
+        of failing its workflow task forever on a deadline rule."""
+        limits.check_dates(inp)
+
+    def admit(self, inp: Any) -> bool:
+        """In ``@workflow.init``, right after ``_setup``: whether ``inp`` passes ``check_input``.
+        If not, the reason is kept and the rest of the init must be skipped (it may raise on the
+        input); ``run`` then calls ``refuse`` before any effect, so nothing reaches the read model."""
+        try:
+            self.check_input(inp)
+        except ValueError as error:
+            self.refusal = str(error)
+            return False
+        return True
+
+    def refuse(self) -> None:
+        """First thing in ``run``: a refused input fails the workflow visibly (ApplicationError of
+        kind Invalid, the API answers 422), never the workflow task."""
+        if self.refusal is not None:
+            raise ApplicationError(
+                f"Processen startades inte: {self.refusal}", type=INVALID, non_retryable=True
+            )
+
     def _setup(
         self,
         case_id: str,
@@ -90,8 +123,11 @@ class ProcessWorkflow:
             case_worker_id=case_worker_id,
             provider_id=provider_id,
         )
+        self.refusal = None
         self.timeline: list[TimelineEntry] = []
         self.effects = Effects(self.ref)
+        self.effects.fault_mailbox = profile.mailboxes.senior_case_worker
+        self.effects.on_fault = self.deviation
         self.steps = Steps(self.effects, self.timeline)
         self.steps.on_change = self._publish_next_due
         self.stage = "started"
@@ -114,7 +150,7 @@ class ProcessWorkflow:
             deadlines=dict(self.deadlines),
             deviations=list(self.deviations),
             outcome=self.outcome,
-            details=dict(self.details),
+            details=calendar.localised(self.details),
             timeline=list(self.timeline),
         )
 
@@ -123,6 +159,11 @@ class ProcessWorkflow:
         """Returns once the process has opened its first steps: the API answers a start with it."""
         await workflow.wait_condition(lambda: self.steps.idle)
         return self.state()
+
+    @ready.validator
+    def _check_ready(self) -> None:
+        if self.refusal is not None:
+            raise invalid(f"Processen startades inte: {self.refusal}")
 
     async def _start(self, stage: str, summary: str, at: datetime | None = None) -> None:
         """Publish identity and first stage: search attributes, read model, UI details.
@@ -198,9 +239,12 @@ class ProcessWorkflow:
             )
         )
 
-    async def provider_step(self, action: str, title: str, due_at: datetime | None = None) -> Step:
+    async def provider_step(
+        self, action: str, title: str, due_at: datetime | None = None, not_before: datetime | None = None
+    ) -> Step:
         """Open a step for the process's provider (the unit ``ref.provider_id``, acting in
-        ``provider_role``); a missed deadline reaches the case workers."""
+        ``provider_role``); a missed deadline reaches the case workers. ``not_before``: the earliest
+        real moment of its action (see ``Steps.open``)."""
         return await self.steps.open(
             action,
             role=self.provider_role,
@@ -209,11 +253,14 @@ class ProcessWorkflow:
             due_at=due_at,
             escalate_to=CASE_WORKER if due_at else None,
             escalation_mailbox=self.profile.mailboxes.case_workers if due_at else None,
+            not_before=not_before,
         )
 
-    async def case_worker_step(self, action: str, title: str, due_at: datetime | None = None) -> Step:
+    async def case_worker_step(
+        self, action: str, title: str, due_at: datetime | None = None, not_before: datetime | None = None
+    ) -> Step:
         """Open a step for the case worker; COM-7: a missed deadline escalates to the senior case
-        worker."""
+        worker. ``not_before``: the earliest real moment of its action (see ``Steps.open``)."""
         return await self.steps.open(
             action,
             role=CASE_WORKER,
@@ -221,6 +268,7 @@ class ProcessWorkflow:
             due_at=due_at,
             escalate_to=SENIOR_CASE_WORKER if due_at else None,
             escalation_mailbox=self.profile.mailboxes.senior_case_worker if due_at else None,
+            not_before=not_before,
         )
 
     def note(self, actor: Actor, text: str, at: datetime | None = None) -> None:

@@ -7,7 +7,10 @@ first; while it waits, a step whose deadline passes is marked overdue and escala
 the escalation target's mailbox), and the process keeps waiting for the action.
 
 Update handlers call ``complete()``, which returns only once the main coroutine has reacted to the
-action (reached its next wait or finished), so the HTTP answer shows the new state.
+action (reached its next wait or finished), so the HTTP answer shows the new state. An action that
+was accepted but that the process no longer carries out (it ended first, or the reaction to another
+action made the step unnecessary) is answered 409 and its task closed: no ghost tasks, and the
+timeline records an action only when it is carried out.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.records import TaskRecord
-    from workflows import calendar
+    from workflows import calendar, limits
     from workflows.effects import Effects
+    from workflows.glossary import what_was_registered
     from workflows.model import (
         ROLE_LABELS,
         SYSTEM,
@@ -60,6 +64,9 @@ class Step:
     done_seq: int = 0
     taken: bool = False
     handled: bool = False
+    # The earliest real-world moment the step's action can have happened (e.g. an order's sending).
+    not_before: datetime | None = None
+    dropped: str | None = None  # why an accepted action is not carried out (answered 409)
 
     def view(self) -> OpenTask:
         return OpenTask(
@@ -96,8 +103,9 @@ class Steps:
         return min(dues, default=None)
 
     def check(self, action: str, payload: Action) -> Step:
-        """Validator part shared by every action: is it open, may this actor perform it, and is
-        its ``occurred_at`` a real past moment?"""
+        """Validator part shared by every action: is it open, may this actor perform it, are its
+        dates in the calendar's years, and is its ``occurred_at`` a real past moment no earlier
+        than the step could happen (``not_before``)? Raises the ApplicationError of the kind."""
         actor = payload.actor
         step = self.find_open(action)
         if step is None:
@@ -110,11 +118,19 @@ class Steps:
             )
         if actor.role == step.role and step.org is not None and actor.org != step.org:
             raise forbidden(f"Åtgärden '{action}' hör till enheten {step.org}.")
-        if payload.occurred_at is not None:
-            if payload.occurred_at.tzinfo is None:
-                raise invalid("occurred_at måste anges med tidszon.")
-            if payload.occurred_at > workflow.now() + CLOCK_SKEW:
+        problem = limits.date_problem(payload)
+        if problem is not None:
+            raise invalid(problem)
+        occurred = payload.occurred_at
+        if occurred is not None:
+            if occurred > workflow.now() + CLOCK_SKEW:
                 raise invalid("occurred_at ligger i framtiden.")
+            earliest = step.not_before or step.opened_at
+            if occurred < earliest - CLOCK_SKEW:
+                raise invalid(
+                    f"occurred_at {_stamp(occurred)} ligger före {_stamp(earliest)}: "
+                    f"steget '{step.title}' kan inte ha utförts tidigare."
+                )
         return step
 
     # -- the process's main coroutine ------------------------------------------------------
@@ -129,10 +145,14 @@ class Steps:
         org: str | None = None,
         escalate_to: str | None = None,
         escalation_mailbox: str | None = None,
+        not_before: datetime | None = None,
     ) -> Step:
-        """Open a human step; one open step per action at a time."""
-        if self.find_open(action) is not None:
-            raise RuntimeError(f"step {action} is already open")
+        """Open a human step; one open step per action at a time (opening it again returns the
+        open one). ``not_before``: the earliest moment its action can have happened in the real
+        world (default: now, the opening); an ``occurred_at`` before it is rejected."""
+        already = self.find_open(action)
+        if already is not None:
+            return already
         step = Step(
             task_id=f"{self._effects.ref.process_id}/{action}/{len(self._steps) + 1}",
             action=action,
@@ -143,6 +163,7 @@ class Steps:
             escalate_to=escalate_to,
             escalation_mailbox=escalation_mailbox,
             opened_at=workflow.now(),
+            not_before=not_before,
         )
         self._steps.append(step)
         due = f", senast {calendar.local(due_at):%Y-%m-%d %H:%M}" if due_at else ""
@@ -151,11 +172,19 @@ class Steps:
         return step
 
     async def cancel(self, step: Step, reason: str) -> None:
-        """Close a step that is no longer needed, e.g. a review once execution is registered."""
-        if step.status != "open":
+        """Close a step that is no longer needed, e.g. a review once execution is registered.
+
+        An action already accepted for the step but not yet carried out is not carried out: its
+        caller gets 409 with ``reason``."""
+        if step.status == "done" and not step.taken:
+            step.dropped = reason
+            actor = step.done_by.label if step.done_by else ""
+            self._note(SYSTEM, f"Ej utfört: {step.title} ({actor}). {reason}")
+        elif step.status != "open":
             return
+        else:
+            self._note(SYSTEM, f"Steget '{step.title}' behövs inte längre: {reason}")
         step.status = "cancelled"
-        self._note(SYSTEM, f"Steget '{step.title}' behövs inte längre: {reason}")
         await self._record(step, closed_at=workflow.now())
 
     async def next(
@@ -170,6 +199,9 @@ class Steps:
             ready = self._first_done()
             if ready is not None:
                 ready.taken = True
+                # Carried out from here on: only now does the timeline say so, with what was written.
+                assert ready.done_by is not None  # set with the status "done"
+                self._note(ready.done_by, _done_text(ready), at=ready.done_at)
                 await self._record(ready, closed_at=ready.done_at, closed_by=ready.done_by)
                 return ready
             now = workflow.now()
@@ -202,8 +234,9 @@ class Steps:
         await self._record(step)
 
     async def finish(self, reason: str) -> None:
-        """Cancel what is still open: the process ends (``release`` answers the waiting actions)."""
-        for step in self.open_steps():
+        """Cancel what is still open, and every accepted action not yet carried out (answered
+        409): the process ends (``release`` answers the waiting actions)."""
+        for step in [s for s in self._steps if s.status == "open" or (s.status == "done" and not s.taken)]:
             await self.cancel(step, reason)
 
     def release(self) -> None:
@@ -222,8 +255,9 @@ class Steps:
         step.done_by = payload.actor
         step.done_at = payload.occurred_at or workflow.now()
         step.done_seq = self._done_seq
-        self._note(payload.actor, f"{step.title}: utfört", at=step.done_at)
         await workflow.wait_condition(lambda: step.handled)
+        if not step.taken:
+            raise not_open(f"Åtgärden '{step.title}' utfördes inte: {step.dropped or 'processen avslutades'}")
         return step
 
     # -- internals --------------------------------------------------------------------------
@@ -234,7 +268,7 @@ class Steps:
 
     def _settle(self, everything: bool = False) -> None:
         for step in self._steps:
-            if step.taken or (everything and step.status == "done"):
+            if step.taken or step.dropped is not None or (everything and step.status == "done"):
                 step.handled = True
 
     async def _escalate(self, step: Step) -> None:
@@ -278,3 +312,13 @@ class Steps:
 
     def _note(self, actor: Actor, text: str, at: datetime | None = None) -> None:
         self._timeline.append(TimelineEntry(at=at or workflow.now(), actor=actor.label, text=text))
+
+
+def _stamp(instant: datetime) -> str:
+    return f"{calendar.local(instant):%Y-%m-%d %H:%M}"
+
+
+def _done_text(step: Step) -> str:
+    """The timeline entry of a carried-out action: the step and what the person registered."""
+    registered = what_was_registered(step.result) if step.result is not None else ""
+    return f"{step.title}: utfört" + (f". {registered}" if registered else "")

@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         ProcessState,
         StartContext,
         invalid,
+        not_open,
         rule_check,
     )
     from workflows.process import ProcessWorkflow
@@ -94,6 +95,8 @@ class UrgentChangeWorkflow(ProcessWorkflow):
         self.inp = inp
         self.escalation: Escalate | None = None
         self.notified_at: datetime | None = None
+        if not self.admit(inp):
+            return
         proposed = rules.proposed_decision_date(inp.kind, inp.started_at, self._rules)
         self.details = {
             "kind": inp.kind,
@@ -110,13 +113,16 @@ class UrgentChangeWorkflow(ProcessWorkflow):
 
     @workflow.run
     async def run(self, inp: UrgentChangeInput) -> ProcessState:
+        self.refuse()
         await self._report()
         notify_opens: datetime | None = None
         if inp.kind == rules.LASTING:
             await self._open_notify()
         else:
             notify_opens = rules.notify_opens_at(inp.started_at, self._rules)
-            await self.provider_step("need_ended", "Meddela om behovet upphört inom tre dagar")
+            await self.provider_step(
+                "need_ended", "Meddela om behovet upphört inom tre dagar", not_before=inp.started_at
+            )
         while True:
             step = await self.steps.next(until=notify_opens)
             if step is None:  # UC-2: 00:00 of day 4, the need remains
@@ -166,7 +172,8 @@ class UrgentChangeWorkflow(ProcessWorkflow):
     @respond.validator
     def _check_respond(self, action: Respond) -> None:
         self.steps.check("respond", action)
-        assert self.notified_at is not None  # respond opens only after the notification
+        if self.notified_at is None:  # respond opens only after the notification
+            raise not_open("Återkoppling ges efter att biståndshandläggaren meddelats.")
         with rule_check():
             rules.check_response(
                 action.outcome,
@@ -225,7 +232,9 @@ class UrgentChangeWorkflow(ProcessWorkflow):
             self.deadlines["notify_opens"] = rules.notify_opens_at(inp.started_at, self._rules)
         # COM-7: open throughout for the provider, used when the responsible case worker is absent.
         await self.provider_step(
-            "escalate", "Eskalera till förste biståndshandläggare (ansvarig handläggare frånvarande)"
+            "escalate",
+            "Eskalera till förste biståndshandläggare (ansvarig handläggare frånvarande)",
+            not_before=inp.started_at,
         )
 
     async def _open_notify(self) -> None:
@@ -235,6 +244,7 @@ class UrgentChangeWorkflow(ProcessWorkflow):
             "notify_case_worker",
             "Meddela biståndshandläggaren om det utökade stödet",
             self.deadlines["notify_case_worker"],
+            not_before=self.inp.started_at,  # e.g. phoned before it was registered
         )
 
     async def _need_ended(self, action: NeedEnded) -> ProcessState:
@@ -282,7 +292,9 @@ class UrgentChangeWorkflow(ProcessWorkflow):
         await self.set_stage("notified")
         due = rules.respond_due(self.notified_at, self._rules)  # UC-4 / COM-1
         self.deadlines["respond"] = due
-        step = await self.case_worker_step("respond", "Återkoppla på den brådskande behovsförändringen", due)
+        step = await self.case_worker_step(
+            "respond", "Återkoppla på den brådskande behovsförändringen", due, not_before=self.notified_at
+        )
         if self.escalation is not None:
             await self.steps.escalate_now(step, SENIOR_CASE_WORKER, SYSTEM, self.escalation.reason)
 
@@ -291,10 +303,12 @@ class UrgentChangeWorkflow(ProcessWorkflow):
         note = f" {action.note}" if action.note else ""
         label = rules.OUTCOME_LABELS[action.outcome]
         if action.outcome == rules.GRANTED:
-            assert action.decision_date is not None
-            return await self._granted(action, action.decision_date, at, note)
-        if action.outcome == rules.FOLLOW_UP_BOOKED:
-            assert action.follow_up_on is not None
+            # the validator insists on the date (UC-1 / UC-2); the proposed one is the same
+            decision_date = action.decision_date or rules.proposed_decision_date(
+                self.inp.kind, self.inp.started_at, self._rules
+            )
+            return await self._granted(action, decision_date, at, note)
+        if action.outcome == rules.FOLLOW_UP_BOOKED and action.follow_up_on is not None:
             # Recorded here; the follow-up process takes over once it exists.
             self.details["follow_up_on"] = action.follow_up_on.isoformat()
             text = f"Återkoppling: {label} {action.follow_up_on.isoformat()}.{note}"

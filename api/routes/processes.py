@@ -52,10 +52,11 @@ async def start_process(
 
 @router.get("/{process_id:path}/history")
 async def get_history(
-    process_id: str, user: CurrentUser, session: SessionDep, client: ClientDep
+    process_id: str, user: CurrentUser, session: SessionDep, client: ClientDep, settings: SettingsDep
 ) -> HistoryOut:
     """The process's history as a readable timeline in Swedish: time, actor, what happened."""
-    state = await services.process_state(session, client, services.visible_process(session, user, process_id))
+    row = services.visible_process(session, user, process_id)
+    state = await services.process_state(session, client, row, settings)
     entries = [
         HistoryEntryOut(at=e.at, when=f"{calendar.local(e.at):%Y-%m-%d %H:%M}", actor=e.actor, text=e.text)
         for e in state.timeline
@@ -71,18 +72,21 @@ async def perform_action(
     session: SessionDep,
     client: ClientDep,
     now: NowDep,
+    settings: SettingsDep,
     body: Annotated[dict[str, Any] | None, Body(examples=[{"note": "Planering startad"}])] = None,
     idempotency_key: KeyHeader = None,
 ) -> ProcessStateOut:
     """Perform an action of the process (fields per action, `occurred_at` optional) → the new state."""
     return await services.perform_action(
-        session, client, user, process_id, action, body or {}, idempotency_key, now
+        session, client, user, process_id, action, body or {}, idempotency_key, now, settings
     )
 
 
 @router.get("/{process_id:path}")
 async def get_process(
-    process_id: str, user: CurrentUser, session: SessionDep, client: ClientDep
+    process_id: str, user: CurrentUser, session: SessionDep, client: ClientDep, settings: SettingsDep
 ) -> ProcessStateOut:
-    """The process's state: stage, open tasks with deadlines, deviations, outcome."""
-    return await services.process_state(session, client, services.visible_process(session, user, process_id))
+    """The process's state: stage, open tasks with deadlines, deviations, outcome; status "failing"
+    (with the read model's state) when the process does not answer."""
+    row = services.visible_process(session, user, process_id)
+    return await services.process_state(session, client, row, settings)

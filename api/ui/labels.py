@@ -7,91 +7,8 @@ the forms before its words are added here.
 from __future__ import annotations
 
 from api.temporal_gateway import PROCESS_LABELS
+from workflows.glossary import CHOICE_LABELS, FIELD_LABELS
 from workflows.model import ROLE_LABELS
-from workflows.rules.new_urgent_case import REPORTED_IN_LABELS
-from workflows.rules.order import PHONE_TARGET_LABELS
-
-FIELD_LABELS = {
-    "occurred_at": "Tidpunkt (om inte nu)",
-    "sub": "Användar-id",
-    "role": "Roll",
-    "org": "Enhet (org)",
-    "municipality": "Kommun",
-    "answer": "Svar",
-    "case_worker_id": "Ansvarig biståndshandläggare (användar-id)",
-    "contact_attempts": "Antal kontaktförsök",
-    "decision": "Beslut",
-    "decision_date": "Beslutsdatum",
-    "decision_id": "Beslut (id)",
-    "decisions": "Beslut per besök",
-    "description": "Beskrivning av förändringen och insatt stöd",
-    "done_on": "Genomförandeplanen upprättad",
-    "execution_date": "Verkställighetsdatum (första utförda besöket)",
-    "follow_up_on": "Uppföljning bokad till",
-    "granted": "Beviljas",
-    "granted_by_on_call": "Beviljat av jourhavande arbetsledare",
-    "help_started_at": "Hjälpen startade",
-    "item_kind": "Insatstyp",
-    "items": "Insatser",
-    "kind": "Typ",
-    "lasting_need": "Varaktigt behov",
-    "message": "Meddelande",
-    "minutes": "Minuter",
-    "minutes_per_month": "Minuter per månad",
-    "month": "Månad (ÅÅÅÅ-MM)",
-    "name": "Insats",
-    "note": "Anteckning",
-    "note_type": "Anteckningstyp",
-    "other": "Övrigt (uppstartsinformation)",
-    "outcome": "Utfall",
-    "person_can_contact": "Brukaren kan själv kontakta biståndshandläggaren",
-    "person_declined": "Brukaren har avböjt insatsen",
-    "person_name": "Brukarens namn",
-    "phoned": "Vem ringdes",
-    "phoned_name": "Namn på den som kontaktades",
-    "phoned_role": "Vem ringdes",
-    "provider_id": "Utförare (enhets-id)",
-    "question": "Fråga",
-    "reason": "Orsak",
-    "reported_at": "Anmält",
-    "reported_for_person_reason": "Varför brukaren inte själv hör av sig",
-    "sent_at": "Skickad",
-    "services": "Insatser",
-    "start_date": "Startdatum",
-    "started_at": "Stödet började",
-    "unknown_person": "Okänd person (ickevalsalternativ)",
-    "visit_date": "Besöksdatum",
-    "visit_id": "Besök (id)",
-    # temporary-extension (EXT-*)
-    "started_on": "Stödet sattes in (dag 1)",
-    "inserted": "Insatt stöd",
-    "established_on": "Dag då förändringen konstaterades",
-    "provider_contact": "Kontaktperson hos utföraren",
-    "received_on": "Ansökan mottagen",
-    "declined": "Brukaren avstår från att ansöka",
-    # homecoming (HT-*)
-    "mode": "Handläggning",
-    "origin": "Bakgrund (HT-1)",
-    "night_help_minutes": "Natthjälp, minuter per månad (i samma beslut)",
-    "safety_alarm": "Trygghetslarm (eget beslut, beställning till larmteamet)",
-    "meal_distribution": "Matdistribution (eget beslut)",
-    "chosen_provider_id": "Vald hemtjänst (enhets-id)",
-    "night_district_id": "Nattdistrikt (enhets-id)",
-    "discharge_need": "Behov vid utskrivning från sjukhus (HT-6)",
-    "called_at": "Sjukhuset ringde utföraren / kontakt med handläggaren (HT-6)",
-    "information": "Information till hemgångsteamet (mallen)",
-    "contacts": "Kontakter (anhöriga, sjukhus, nycklar)",
-    "alarm_other": "Övrigt till larmteamet",
-    "night_other": "Övrigt till nattdistriktet",
-    "handover_date": "Överlämningsdatum",
-    "planned_at": "Planerad överlämning",
-    "deviate_from_order": "Anledning finns att frångå ordinarie uppdrag",
-    "contacted_person": "Kontakt tagen med brukaren",
-    "new_decision": "Nytt beslut om hemtjänst",
-    "period_start": "Periodens början",
-    "period_end": "Periodens slut",
-    "back_on": "Utföraren tar tillbaka beställningen från",
-}
 
 # Keys of a process's ``details`` that are not input fields.
 DETAIL_LABELS = {
@@ -137,33 +54,6 @@ DEADLINE_LABELS = {
 # Strings that get a textarea rather than a one-line input.
 LONG_TEXT = {"note", "reason", "description", "other", "message", "answer", "question", "inserted"}
 
-CHOICE_LABELS: dict[str, str] = {
-    **{str(k): v for k, v in PHONE_TARGET_LABELS.items()},
-    **{str(k): v for k, v in REPORTED_IN_LABELS.items()},
-    "care": "Omvårdnadsinsats",
-    "service": "Serviceinsats",
-    "end_not_executed": "Avsluta som ej verkställd",
-    "execute": "Utföraren ska verkställa",
-    "extra_visit": "Extra besök",
-    "extra_on_ordinary": "Extra insatser vid ordinarie besök",
-    "approve": "Godkänn",
-    "reject": "Avslå",
-    "question": "Ställ en fråga",
-    "granted": "Beviljat",
-    "not_granted": "Ej beviljat",
-    "follow_up_booked": "Uppföljning bokad",
-    "lasting": "Varaktigt förändrat behov",
-    "short": "Kortvarigt förändrat behov",
-    "remains": "Behovet kvarstår",
-    "transient": "Behovet var övergående",
-    "simplified": "Förenklat beslut",
-    "regular": "Vanlig handläggning",
-    "reverse": "Hemgångsteamet tar över en period",
-    "hospital_discharge": "Planering från sjukhus",
-    "short_term_stay": "Uppföljning på korttidsboende",
-    "unchanged": "Oförändrat behov",
-    "increased": "Ökat behov",
-}
 
 ACTION_LABELS = {
     "phone_confirmation": "Registrera telefonsamtal",
@@ -237,7 +127,7 @@ OUTCOME_LABELS = {
     "ended": "beställningen upphör",
 }
 
-STATUS_LABELS = {"running": "pågår", "completed": "avslutad"}
+STATUS_LABELS = {"running": "pågår", "completed": "avslutad", "failing": "står still (tekniskt fel)"}
 
 DECISION_KIND_LABELS = {
     "care": "Omvårdnad",

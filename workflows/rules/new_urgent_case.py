@@ -65,14 +65,21 @@ def proposed_decision_date(help_started_at: datetime) -> date:
     return calendar.local_date(help_started_at)
 
 
-def check_decision_date(decision_date: date, help_started_at: datetime | None, now: datetime) -> None:
+def check_decision_date(
+    decision_date: date, help_started_at: datetime | None, now: datetime, reported_at: datetime | None = None
+) -> None:
     """NEW-4: the decision date must be the day help started; never in the future.
 
-    When the start of help is not known to the process the case worker states the day; it can
-    then only be checked against the present. Raises ValueError with the reason in Swedish.
+    When the start of help is not known to the process (e.g. an unknown person, NEW-5) the case
+    worker states the day; it can then only be checked against the present and the report: a
+    decision is not dated before the day the case was reported. Raises ValueError in Swedish.
     """
     if decision_date > calendar.local_date(now):
         raise ValueError(f"Beslutsdatum {decision_date} ligger i framtiden.")
+    if help_started_at is None and reported_at is not None:
+        reported_on = calendar.local_date(reported_at)
+        if decision_date < reported_on:
+            raise ValueError(f"Beslutsdatum {decision_date} är före dagen ärendet anmäldes ({reported_on}).")
     if help_started_at is not None:
         proposed = proposed_decision_date(help_started_at)
         if decision_date != proposed:
@@ -146,9 +153,10 @@ def check_decision(
     stated_date: date | None,
     help_started_at: datetime | None,
     now: datetime,
+    reported_at: datetime | None = None,
 ) -> None:
     """A refusal only before the order is sent; a grant names its services and is dated from the
-    day help started (NEW-4): the stated date, else the proposed one."""
+    day help started (NEW-4): the stated date, else the proposed one; never before the report."""
     if not granted:
         if order_sent:
             raise ValueError("En beställning har redan skickats; avslag kan inte registreras här.")
@@ -158,7 +166,7 @@ def check_decision(
     decision_date = decision_date_of(stated_date, help_started_at)
     if decision_date is None:
         raise ValueError("Ange beslutsdatum: den dag hjälpen påbörjades.")
-    check_decision_date(decision_date, help_started_at, now)
+    check_decision_date(decision_date, help_started_at, now, reported_at)
 
 
 def report_note(granted_by_on_call: bool, reported: ReportedIn, provider_id: str) -> str:

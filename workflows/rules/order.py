@@ -7,7 +7,7 @@ Pure functions over instants and dates; the order workflow and the API previews 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from workflows import calendar
@@ -120,19 +120,27 @@ def has_care_items(items: list[ServiceItem]) -> bool:
     return any(item.kind == CARE for item in items)
 
 
-def execution_expected_by(sent_at: datetime, items: list[ServiceItem], rules: OrderRules) -> datetime:
-    """ORD-4: care items by the end of the next working day; service items within 2 weeks."""
-    if has_care_items(items):
-        return calendar.working_days_after(sent_at, 1)
-    return calendar.end_of_day(calendar.local_date(sent_at) + timedelta(days=rules.service_expected_days))
+def service_starts_at(arrived_at: datetime, start_date: date) -> datetime:
+    """ORD-4: when the service can start: the later of the order's arrival and the start (00:00
+    local) of its start date. Sent Sun 2026-11-29 for Tue 2026-12-01 -> 2026-12-01 00:00."""
+    return max(arrived_at, calendar.at_local(start_date, time(0, 0)))
 
 
-def review_opens_at(sent_at: datetime, items: list[ServiceItem], rules: OrderRules) -> datetime:
-    """ORD-4: the not-executed review opens at 4 weeks for service items, at once for care items
-    not executed by the next working day."""
+def execution_expected_by(starts_at: datetime, items: list[ServiceItem], rules: OrderRules) -> datetime:
+    """ORD-4, counted from ``starts_at`` (``service_starts_at``): care items by the end of the next
+    working day; service items within 2 weeks. Start Tue 2026-12-01 with care items -> Wed
+    2026-12-02 23:59:59; with service items only -> 2026-12-15 23:59:59."""
     if has_care_items(items):
-        return execution_expected_by(sent_at, items, rules)
-    return calendar.end_of_day(calendar.local_date(sent_at) + timedelta(days=rules.service_max_days))
+        return calendar.working_days_after(starts_at, 1)
+    return calendar.end_of_day(calendar.local_date(starts_at) + timedelta(days=rules.service_expected_days))
+
+
+def review_opens_at(starts_at: datetime, items: list[ServiceItem], rules: OrderRules) -> datetime:
+    """ORD-4, counted from ``starts_at``: the not-executed review opens at 4 weeks for service
+    items, at once for care items not executed by the next working day."""
+    if has_care_items(items):
+        return execution_expected_by(starts_at, items, rules)
+    return calendar.end_of_day(calendar.local_date(starts_at) + timedelta(days=rules.service_max_days))
 
 
 def review_again_at(instructed_at: datetime, rules: OrderRules) -> datetime:

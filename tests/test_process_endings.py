@@ -1,0 +1,215 @@
+"""No ghost tasks when a process ends (issue 6 §3), in every process type of the registry.
+
+An action that ends its process and another action accepted at the same moment (both in one
+workflow task, as when `close` and `phone_provider` are sent together on a new urgent case): the
+other one is carried out (before the end) or answered 409 in Swedish, the timeline says "utfört"
+only of what was carried out, and the closed process has no open task in the read model.
+
+The race is made certain, not left to chance: the worker is stopped, both actions are sent, and a
+new worker on the same task queue receives them together in one workflow task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.read_model import ReadModelActivities
+from readmodel import models
+from runtime.worker import workflow_runner
+from tests.engine_support import (
+    BACKENDS,
+    CARE,
+    Handle,
+    act,
+    extra_visits_input,
+    new_case,
+    new_urgent_case_input,
+    open_task_rows,
+    order_input,
+    read_model,
+    rows,
+    urgent_change_input,
+)
+from tests.support import CASE_WORKER, PROVIDER, advance_to, scenario_server, start, sthlm
+from workflows.extra_visits import ExtraVisitsWorkflow
+from workflows.io.extra_visits import RegisterVisit, Review, VisitDecision
+from workflows.io.new_urgent_case import CloseCase, PhoneProvider, TakeOver
+from workflows.io.order import ConfirmOrder, ReportNotExecutable, ReviewNotExecuted
+from workflows.io.urgent_change import Escalate, NeedEnded
+from workflows.model import NOT_OPEN, Action, ProcessState
+from workflows.new_urgent_case import NewUrgentCaseWorkflow
+from workflows.order import OrderWorkflow
+from workflows.registry import PROCESS_TYPES, WORKFLOWS
+from workflows.urgent_change import UrgentChangeWorkflow
+
+Call = tuple[str, Action]
+EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="endings-activity")
+
+
+@dataclass
+class Race:
+    handle: Handle
+    ending: Call  # the action that ends the process
+    other: Call  # another action sent at the same moment
+
+
+Setup = Callable[[WorkflowEnvironment, Worker, sessionmaker[Session]], Awaitable[Race]]
+
+
+async def _new_urgent_case(env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]) -> Race:
+    case_id = f"end-nuc-{uuid.uuid4().hex[:8]}"
+    inp = new_urgent_case_input(case_id, sthlm(2026, 11, 23, 9, 30))
+    handle, _ = await start(env, worker, NewUrgentCaseWorkflow, inp, f"case-{case_id}/new-urgent-case/1")
+    await act(handle, "take_over", TakeOver(actor=CASE_WORKER))
+    return Race(
+        handle,
+        ending=("close", CloseCase(actor=CASE_WORKER, note="Dottern hjälper till")),
+        other=("phone_provider", PhoneProvider(actor=CASE_WORKER, phoned_name="Eva Samordnare")),
+    )
+
+
+async def _urgent_change(env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]) -> Race:
+    case_id = new_case(sessions, "end-uc")
+    inp = urgent_change_input(case_id, sthlm(2026, 11, 23, 8, 0), kind="short")
+    handle, _ = await start(env, worker, UrgentChangeWorkflow, inp, f"case-{case_id}/urgent-change/1")
+    return Race(
+        handle,
+        ending=("need_ended", NeedEnded(actor=PROVIDER, note="Febern gick över")),
+        other=("escalate", Escalate(actor=PROVIDER, reason="Handläggaren är sjuk")),
+    )
+
+
+async def _order(env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]) -> Race:
+    case_id = new_case(sessions, "end-order")
+    inp = order_input(case_id, sthlm(2026, 11, 23, 9, 0), date(2026, 11, 23), items=CARE)
+    handle, _ = await start(env, worker, OrderWorkflow, inp, f"case-{case_id}/order/1")
+    await act(handle, "report_not_executable", ReportNotExecutable(actor=PROVIDER, reason="Ingen öppnar"))
+    return Race(
+        handle,
+        ending=("review_not_executed", ReviewNotExecuted(actor=CASE_WORKER, decision="end_not_executed")),
+        other=("confirm", ConfirmOrder(actor=PROVIDER, note="Mottagen")),
+    )
+
+
+async def _extra_visits(env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]) -> Race:
+    """The review that ends the month's process is the only open action once registration has
+    closed (a question keeps the process open): the other action is a second review."""
+    case_id = new_case(sessions, "end-ev")
+    inp = extra_visits_input(case_id, "2026-11")
+    handle, _ = await start(env, worker, ExtraVisitsWorkflow, inp, f"case-{case_id}/extra-visits/1")
+    visit = RegisterVisit(
+        actor=PROVIDER,
+        visit_date=date(2026, 11, 21),
+        kind="extra_visit",
+        services=["Toalettbesök"],
+        reason="Magsjuk",
+    )
+    await act(handle, "register_visit", visit)
+    await advance_to(env, sthlm(2026, 12, 2, 10, 0))  # registration closed at the end of Tue 1/12
+    approve = Review(actor=CASE_WORKER, decisions=[VisitDecision(visit_id="v1", decision="approve")])
+    again = Review(actor=CASE_WORKER, decisions=[VisitDecision(visit_id="v1", decision="reject")])
+    return Race(handle, ending=("review", approve), other=("review", again))
+
+
+RACES: dict[str, Setup] = {
+    "new-urgent-case": _new_urgent_case,
+    "urgent-change": _urgent_change,
+    "order": _order,
+    "extra-visits": _extra_visits,
+}
+
+
+def test_every_process_type_of_the_registry_has_an_ending_race() -> None:
+    assert set(RACES) == set(PROCESS_TYPES)
+
+
+@asynccontextmanager
+async def _worker(
+    env: WorkflowEnvironment, sessions: sessionmaker[Session], queue: str
+) -> AsyncIterator[Worker]:
+    """The worker of the system without a workflow cache: no sticky task queue, so the workflow
+    task the stopped worker would have had goes to the next worker at once."""
+    async with Worker(
+        env.client,
+        task_queue=queue,
+        workflows=WORKFLOWS,
+        activities=ReadModelActivities(sessions).all(),
+        activity_executor=EXECUTOR,
+        workflow_runner=workflow_runner(),
+        max_cached_workflows=0,
+    ) as running:
+        yield running
+
+
+async def _answer(handle: Handle, call: Call) -> ProcessState | ApplicationError:
+    try:
+        return await act(handle, *call)
+    except WorkflowUpdateFailedError as error:
+        assert isinstance(error.cause, ApplicationError), error.cause
+        return error.cause
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("process_type", sorted(PROCESS_TYPES))
+async def test_an_action_raced_with_the_ending_one_is_carried_out_or_409_and_no_task_stays_open(
+    process_type: str, backend: str, tmp_path: Path
+) -> None:
+    """Issue 6 §3: for every process type, the ending action and another one arrive together."""
+    queue = f"test-{uuid.uuid4()}"
+    with read_model(backend, tmp_path) as sessions:
+        async with scenario_server(sthlm(2026, 11, 23, 10, 0)) as env:
+            async with _worker(env, sessions, queue) as worker:
+                race = await RACES[process_type](env, worker, sessions)
+            # No worker polls now: both actions wait for the same workflow task.
+            ending = asyncio.create_task(_answer(race.handle, race.ending))
+            await asyncio.sleep(0.3)
+            other = asyncio.create_task(_answer(race.handle, race.other))
+            await asyncio.sleep(0.3)
+            async with _worker(env, sessions, queue):
+                answers = await asyncio.wait_for(asyncio.gather(ending, other), timeout=30)
+                final = await race.handle.query("state", result_type=ProcessState)
+        _check(process_type, race, answers, final, sessions)
+
+
+def _check(
+    process_type: str,
+    race: Race,
+    answers: tuple[ProcessState | ApplicationError, ProcessState | ApplicationError],
+    final: ProcessState,
+    sessions: sessionmaker[Session],
+) -> None:
+    ending, other = answers
+    assert isinstance(ending, ProcessState), f"{process_type}: the ending action failed: {ending}"
+    assert final.stage == "closed"
+    assert final.open_tasks == []
+    process_id = race.handle.id
+    assert open_task_rows(sessions, process_id) == [], "a closed process has no open task"
+    [row] = rows(sessions, models.Process, id=process_id)
+    assert row.status == "completed"
+    other_name = race.other[0]
+    other_rows = rows(sessions, models.Task, process_id=process_id, action=other_name)
+    done_texts = [e.text for e in final.timeline if e.actor == race.other[1].actor.label]
+    if isinstance(other, ApplicationError):
+        assert other.type == NOT_OPEN  # 409
+        assert "inte" in other.message  # Swedish: "utfördes inte" / "är inte öppen"
+        carried_out = [r for r in other_rows if r.status == "done"]
+        if race.ending[0] != other_name:
+            assert carried_out == [], "an action answered 409 was not carried out"
+            assert not [t for t in done_texts if t.startswith(other_rows[0].title + ": utfört")]
+    else:
+        assert any(r.status == "done" for r in other_rows), "a carried-out action's task is done"
+        assert any(": utfört" in t for t in done_texts)

@@ -1,0 +1,191 @@
+"""Swedish words for the codes of the processes' inputs: field names and choice values.
+
+One glossary serves both places people read them: the step engine writes what a person
+registered into the process's timeline with it (``what_was_registered``), and the HTML forms label
+their fields with it (``api/ui/labels.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from datetime import date, datetime
+from typing import Any, Literal
+
+from workflows import calendar
+from workflows.rules.new_urgent_case import REPORTED_IN_LABELS
+from workflows.rules.order import PHONE_TARGET_LABELS
+
+FIELD_LABELS = {
+    "occurred_at": "Tidpunkt (om inte nu)",
+    "sub": "Användar-id",
+    "role": "Roll",
+    "org": "Enhet (org)",
+    "municipality": "Kommun",
+    "answer": "Svar",
+    "case_worker_id": "Ansvarig biståndshandläggare (användar-id)",
+    "contact_attempts": "Antal kontaktförsök",
+    "decision": "Beslut",
+    "decision_date": "Beslutsdatum",
+    "decision_id": "Beslut (id)",
+    "decisions": "Beslut per besök",
+    "description": "Beskrivning av förändringen och insatt stöd",
+    "done_on": "Genomförandeplanen upprättad",
+    "execution_date": "Verkställighetsdatum (första utförda besöket)",
+    "follow_up_on": "Uppföljning bokad till",
+    "granted": "Beviljas",
+    "granted_by_on_call": "Beviljat av jourhavande arbetsledare",
+    "help_started_at": "Hjälpen startade",
+    "item_kind": "Insatstyp",
+    "items": "Insatser",
+    "kind": "Typ",
+    "lasting_need": "Varaktigt behov",
+    "message": "Meddelande",
+    "minutes": "Minuter",
+    "minutes_per_month": "Minuter per månad",
+    "month": "Månad (ÅÅÅÅ-MM)",
+    "name": "Insats",
+    "note": "Anteckning",
+    "note_type": "Anteckningstyp",
+    "other": "Övrigt (uppstartsinformation)",
+    "outcome": "Utfall",
+    "person_can_contact": "Brukaren kan själv kontakta biståndshandläggaren",
+    "person_declined": "Brukaren har avböjt insatsen",
+    "person_name": "Brukarens namn",
+    "phoned": "Vem ringdes",
+    "phoned_name": "Namn på den som kontaktades",
+    "phoned_role": "Vem ringdes",
+    "provider_id": "Utförare (enhets-id)",
+    "question": "Fråga",
+    "reason": "Orsak",
+    "reported_at": "Anmält",
+    "reported_for_person_reason": "Varför brukaren inte själv hör av sig",
+    "sent_at": "Skickad",
+    "services": "Insatser",
+    "start_date": "Startdatum",
+    "started_at": "Stödet började",
+    "unknown_person": "Okänd person (ickevalsalternativ)",
+    "visit_date": "Besöksdatum",
+    "visit_id": "Besök (id)",
+    "started_on": "Stödet sattes in (dag 1)",
+    "inserted": "Insatt stöd",
+    "established_on": "Dag då förändringen konstaterades",
+    "provider_contact": "Kontaktperson hos utföraren",
+    "received_on": "Ansökan mottagen",
+    "declined": "Brukaren avstår från att ansöka",
+    "mode": "Handläggning",
+    "origin": "Bakgrund (HT-1)",
+    "night_help_minutes": "Natthjälp, minuter per månad (i samma beslut)",
+    "safety_alarm": "Trygghetslarm (eget beslut, beställning till larmteamet)",
+    "meal_distribution": "Matdistribution (eget beslut)",
+    "chosen_provider_id": "Vald hemtjänst (enhets-id)",
+    "night_district_id": "Nattdistrikt (enhets-id)",
+    "discharge_need": "Behov vid utskrivning från sjukhus (HT-6)",
+    "called_at": "Sjukhuset ringde utföraren / kontakt med handläggaren (HT-6)",
+    "information": "Information till hemgångsteamet (mallen)",
+    "contacts": "Kontakter (anhöriga, sjukhus, nycklar)",
+    "alarm_other": "Övrigt till larmteamet",
+    "night_other": "Övrigt till nattdistriktet",
+    "handover_date": "Överlämningsdatum",
+    "planned_at": "Planerad överlämning",
+    "deviate_from_order": "Anledning finns att frångå ordinarie uppdrag",
+    "contacted_person": "Kontakt tagen med brukaren",
+    "new_decision": "Nytt beslut om hemtjänst",
+    "period_start": "Periodens början",
+    "period_end": "Periodens slut",
+    "back_on": "Utföraren tar tillbaka beställningen från",
+}
+
+CHOICE_LABELS: dict[str, str] = {
+    **{str(k): v for k, v in PHONE_TARGET_LABELS.items()},
+    **{str(k): v for k, v in REPORTED_IN_LABELS.items()},
+    "care": "Omvårdnadsinsats",
+    "service": "Serviceinsats",
+    "end_not_executed": "Avsluta som ej verkställd",
+    "execute": "Utföraren ska verkställa",
+    "extra_visit": "Extra besök",
+    "extra_on_ordinary": "Extra insatser vid ordinarie besök",
+    "approve": "Godkänn",
+    "reject": "Avslå",
+    "question": "Ställ en fråga",
+    "granted": "Beviljat",
+    "not_granted": "Ej beviljat",
+    "follow_up_booked": "Uppföljning bokad",
+    "lasting": "Varaktigt förändrat behov",
+    "short": "Kortvarigt förändrat behov",
+    "remains": "Behovet kvarstår",
+    "transient": "Behovet var övergående",
+    "simplified": "Förenklat beslut",
+    "regular": "Vanlig handläggning",
+    "reverse": "Hemgångsteamet tar över en period",
+    "hospital_discharge": "Planering från sjukhus",
+    "short_term_stay": "Uppföljning på korttidsboende",
+    "unchanged": "Oförändrat behov",
+    "increased": "Ökat behov",
+}
+
+# Fields every action carries that the timeline shows elsewhere (who, when) or that say nothing.
+NOT_DESCRIBED = frozenset({"actor", "occurred_at", "note_type"})
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+def what_was_registered(action: Any) -> str:
+    """What a person wrote or registered with an action, in Swedish, one ``Label: value`` per
+    filled-in field (``""`` when the action carries nothing but its actor and time).
+
+    E.g. ``ConfirmOrder(note="Planering startad")`` -> ``"Anteckning: Planering startad"``.
+    """
+    return "; ".join(_fields_text(action))
+
+
+def _fields_text(value: Any) -> list[str]:
+    hints = _choice_fields(f"{type(value).__module__}.{type(value).__qualname__}", type(value))
+    parts = []
+    for item in dataclasses.fields(value):
+        if item.name in NOT_DESCRIBED:
+            continue
+        text = _value_text(getattr(value, item.name), item.name in hints)
+        if text:
+            parts.append(f"{field_label(item.name)}: {text}")
+    return parts
+
+
+def _value_text(value: Any, is_choice: bool = False) -> str:
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, datetime):
+        return f"{calendar.local(value):%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return CHOICE_LABELS.get(value, value) if is_choice else value.strip()
+    if isinstance(value, list | tuple):
+        return ", ".join(text for text in (_value_text(v) for v in value) if text)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return f"({'; '.join(_fields_text(value))})"
+    return str(value)
+
+
+def _choice_fields(name: str, cls: type[Any]) -> frozenset[str]:
+    """The fields of a dataclass whose values are codes (``Literal``): shown by their label."""
+    known = _CHOICE_FIELDS.get(name)
+    if known is not None:
+        return known
+    hints = typing.get_type_hints(cls)
+    found = frozenset(field for field, hint in hints.items() if _is_literal(hint))
+    _CHOICE_FIELDS[name] = found
+    return found
+
+
+_CHOICE_FIELDS: dict[str, frozenset[str]] = {}
+
+
+def _is_literal(hint: Any) -> bool:
+    if typing.get_origin(hint) is Literal:
+        return True
+    return any(_is_literal(arg) for arg in typing.get_args(hint))
