@@ -20,7 +20,7 @@ answers the broken limits in the shape of pydantic's errors (``loc``, ``msg`` in
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from fastapi import HTTPException, Request, status
@@ -29,6 +29,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from readmodel.models import Case, Decision, IdempotencyRecord, Message, Order, Task
 from workflows import calendar
+from workflows.limits import OUTSIDE_CALENDAR, in_calendar
 from workflows.model import ROLE_LABELS
 
 YEARS = calendar.YEARS
@@ -107,22 +108,10 @@ def _string(text: str, loc: tuple[Any, ...]) -> list[dict[str, Any]]:
     return [_entry(loc, *problem)] if problem else []
 
 
-def _year(value: date) -> int:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return value.year
-        try:
-            return calendar.local(value).year
-        except OverflowError:  # year 1 or 9999 with an offset: far outside anyway
-            return value.year
-    return value.year
-
-
 def _moment(value: date, loc: tuple[Any, ...]) -> list[dict[str, Any]]:
-    if _year(value) in YEARS:
+    if in_calendar(value):
         return []
-    msg = f"ligger utanför kalenderns år {YEARS.start}–{YEARS.stop - 1}"
-    return [_entry(loc, "year_out_of_range", msg)]
+    return [_entry(loc, "year_out_of_range", OUTSIDE_CALENDAR)]
 
 
 def _items(value: Any) -> list[tuple[Any, Any]] | None:

@@ -92,7 +92,7 @@ async def test_an_order_the_workflow_would_refuse_is_422_over_http_and_starts_no
                 body = order_body(case_id, start_date="2019-06-02", sent_at="2019-06-01T09:00:00+02:00")
                 response = await http.post("/processes", json=body, headers=headers)
                 assert response.status_code == 422, response.text
-                assert "utanför kalenderns år 2020-2060" in str(response.json()["detail"])
+                assert "utanför kalenderns år 2020–2060" in str(response.json()["detail"])
         assert rows(sessions, models.Process, case_id=case_id) == []
         assert rows(sessions, models.Order, case_id=case_id) == []
         assert rows(sessions, models.Message, case_id=case_id) == []

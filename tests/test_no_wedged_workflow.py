@@ -78,7 +78,7 @@ async def test_an_order_sent_2019_06_01_for_2019_06_02_is_refused_and_leaves_no_
             reason = await _refused(env, worker, OrderWorkflow, inp, f"case-{case_id}/order/1")
         assert (
             reason
-            == "Processen startades inte: start_date 2019-06-02 ligger utanför kalenderns år 2020-2060."
+            == "Processen startades inte: start_date 2019-06-02 ligger utanför kalenderns år 2020–2060."
         )
         assert rows(sessions, models.Order, case_id=case_id) == []
         assert rows(sessions, models.Message, case_id=case_id) == []
@@ -96,7 +96,7 @@ async def test_an_urgent_change_started_1900_01_01_is_refused_and_leaves_nothing
             inp = urgent_change_input(case_id, datetime(1900, 1, 1, 10, 0, tzinfo=CET))
             process_id = f"case-{case_id}/urgent-change/1"
             reason = await _refused(env, worker, UrgentChangeWorkflow, inp, process_id)
-        assert "started_at 1900-01-01 ligger utanför kalenderns år 2020-2060" in reason
+        assert "started_at 1900-01-01 ligger utanför kalenderns år 2020–2060" in reason
         assert rows(sessions, models.JournalEntry, case_id=case_id) == []
         assert rows(sessions, models.Task, case_id=case_id) == []
 
@@ -142,7 +142,7 @@ async def test_take_over_dated_2019_06_03_is_rejected_and_the_case_is_still_open
             error = await rejection(handle, "take_over", old)
             assert (error.type, error.message) == (
                 INVALID,
-                "occurred_at 2019-06-03 ligger utanför kalenderns år 2020-2060.",
+                "occurred_at 2019-06-03 ligger utanför kalenderns år 2020–2060.",
             )
             # NEW-1: not before the case was reported (09:00)
             early = TakeOver(actor=CASE_WORKER, occurred_at=sthlm(2026, 11, 23, 8, 0))

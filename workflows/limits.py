@@ -16,6 +16,18 @@ from workflows import calendar
 
 FIRST_YEAR = calendar.YEARS.start
 LAST_YEAR = calendar.YEARS.stop - 1
+OUTSIDE_CALENDAR = f"ligger utanför kalenderns år {FIRST_YEAR}–{LAST_YEAR}"
+
+
+def in_calendar(value: date) -> bool:
+    """A date, or an aware instant's Stockholm date, within the calendar's years (naive instants
+    by their own date; the offset is checked elsewhere)."""
+    if isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None:
+        try:
+            return calendar.local_date(value).year in calendar.YEARS
+        except OverflowError:  # e.g. 0001-01-01T00:00+01:00 has no Stockholm date
+            return False
+    return value.year in calendar.YEARS
 
 
 def check_dates(value: Any, name: str = "") -> None:
@@ -32,13 +44,9 @@ def date_problem(value: Any, name: str = "") -> str | None:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             return f"{name or 'Tidpunkten'} måste anges med tidszon."
-        try:
-            day = calendar.local_date(value)
-        except OverflowError:  # e.g. 0001-01-01T00:00+01:00 has no Stockholm date
-            return _outside(name, value.date())
-        return None if day.year in calendar.YEARS else _outside(name, day)
+        return None if in_calendar(value) else _outside(name, value.date())
     if isinstance(value, date):
-        return None if value.year in calendar.YEARS else _outside(name, value)
+        return None if in_calendar(value) else _outside(name, value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         items: list[tuple[str, Any]] = [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
     elif isinstance(value, dict):
@@ -51,4 +59,4 @@ def date_problem(value: Any, name: str = "") -> str | None:
 
 
 def _outside(name: str, day: date) -> str:
-    return f"{name or 'Datumet'} {day.isoformat()} ligger utanför kalenderns år {FIRST_YEAR}-{LAST_YEAR}."
+    return f"{name or 'Datumet'} {day.isoformat()} {OUTSIDE_CALENDAR}."
