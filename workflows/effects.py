@@ -41,6 +41,15 @@ class Effects:
         self.ref = ref
         self._counter = 0
 
+    @property
+    def counter(self) -> int:
+        """How many keyed effects this process has had (carried over a continue-as-new)."""
+        return self._counter
+
+    def resume(self, counter: int) -> None:
+        """Continue numbering after a previous run's effects, so no key is used twice."""
+        self._counter = max(self._counter, counter)
+
     def _key(self, kind: str) -> str:
         self._counter += 1
         return f"{self.ref.process_id}/{kind}/{self._counter}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from workflows.extra_visits import ExtraVisitsWorkflow
+from workflows.follow_up import FollowUpWorkflow
+from workflows.follow_up_cycle import FollowUpCycleWorkflow
 from workflows.new_urgent_case import NewUrgentCaseWorkflow
 from workflows.order import OrderWorkflow
 from workflows.process import ProcessWorkflow
@@ -13,5 +15,7 @@ PROCESS_TYPES: dict[str, type[ProcessWorkflow]] = {
     NewUrgentCaseWorkflow.process_type: NewUrgentCaseWorkflow,
     ExtraVisitsWorkflow.process_type: ExtraVisitsWorkflow,
     UrgentChangeWorkflow.process_type: UrgentChangeWorkflow,
+    FollowUpWorkflow.process_type: FollowUpWorkflow,
+    FollowUpCycleWorkflow.process_type: FollowUpCycleWorkflow,
 }
 WORKFLOWS: list[type[ProcessWorkflow]] = list(PROCESS_TYPES.values())
