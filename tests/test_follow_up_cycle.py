@@ -46,9 +46,10 @@ async def state(env: WorkflowEnvironment, workflow_id: str) -> ProcessState:
     a cycle is between two runs (continue-as-new); such a query is asked again."""
     for _ in range(10):
         with contextlib.suppress(RPCError):
-            return await handle(env, workflow_id).query(
+            answer: ProcessState = await handle(env, workflow_id).query(
                 "state", result_type=ProcessState, rpc_timeout=timedelta(seconds=3)
             )
+            return answer
     raise AssertionError(f"{workflow_id} does not answer its state query")
 
 
@@ -212,7 +213,7 @@ async def test_fu4_fu5_fu8_fu11_a_follow_up_registers_the_event_and_the_cycle_sc
         assert "Motsvarar det faktiska behovet den nuvarande beställningen?" in template.body
 
         async def rescheduled() -> bool:
-            return (await state(env, cycle_id(case_id))).details["runs"] == 2
+            return bool((await state(env, cycle_id(case_id))).details["runs"] == 2)
 
         await eventually(rescheduled, "the next follow-up scheduled")
         cycle = await state(env, cycle_id(case_id))
@@ -276,7 +277,7 @@ async def test_fu1_start_now_is_applied_once_per_idempotency_key_even_after_cont
         await hold_follow_up(env, f"case-{case_id}/follow-up/1", sthlm(2027, 3, 5, 10, 0))
 
         async def next_run() -> bool:
-            return (await state(env, cycle_id(case_id))).details["runs"] == 2
+            return bool((await state(env, cycle_id(case_id))).details["runs"] == 2)
 
         await eventually(next_run, "continued as new")
         again = await cycle.execute_update("start_now", action, id="key-1", result_type=ProcessState)
