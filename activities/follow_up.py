@@ -41,13 +41,12 @@ class CycleStart:
     provider_id: str | None = None
 
 
-async def ensure_cycle(client: Client, start: CycleStart) -> None:
-    """Signal-with-start the case's follow-up cycle with the decision (idempotent per decision).
-
-    A profile without the follow-up process has no cycle."""
+async def ensure_cycle(client: Client, start: CycleStart) -> str | None:
+    """Signal-with-start the case's follow-up cycle with the decision (idempotent per decision)
+    → the id of the run that got the signal; None for a profile without the follow-up process."""
     if not start.profile.enables("follow-up"):
-        return
-    await client.start_workflow(
+        return None
+    handle = await client.start_workflow(
         CYCLE_TYPE,
         CycleInput(
             case_id=start.case_id,
@@ -61,6 +60,7 @@ async def ensure_cycle(client: Client, start: CycleStart) -> None:
         start_signal_args=[start.decision],
         static_summary=f"Uppföljningscykel i ärende {start.case_id}",
     )
+    return handle.result_run_id
 
 
 class FollowUpActivities:

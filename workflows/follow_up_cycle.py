@@ -87,8 +87,9 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
         self.effects.resume(carried.effects_counter)
         self.runs = carried.runs
         self.journaled_due = carried.journaled_due
-        if carried.started_at is not None:
-            self._started_at = carried.started_at
+        if inp.carried is not None:
+            self._started_at = carried.started_at or self._started_at
+            self.stage = self._stage_now()  # as the previous run left it
         self._changed = False
         self._start_now: StartNow | None = None
         self._requests = 0  # start_now actions accepted in this run ...
@@ -295,9 +296,12 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
         )
         if next_due is not None and next_due != self.journaled_due:
             await self._journal_due(next_due)
-        stage = "scheduled" if self.current is None else "following_up"
+        stage = self._stage_now()
         if stage != self.stage:
             await self.set_stage(stage)
+
+    def _stage_now(self) -> str:
+        return "scheduled" if self.current is None else "following_up"
 
     async def _journal_due(self, next_due: date) -> None:
         self.journaled_due = next_due
