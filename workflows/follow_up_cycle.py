@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.follow_up import cycle_id
     from activities.records import ScheduleRecord
     from workflows import calendar, follow_up_effects
+    from workflows.effects import AUTHORITY_JOURNAL
     from workflows.io.follow_up import (
         CycleCarry,
         CycleInput,
@@ -295,7 +296,7 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
             )
         )
         if next_due is not None and next_due != self.journaled_due:
-            await self._journal_due(next_due)
+            await self._journal_due(next_due, reason)
         stage = self._stage_now()
         if stage != self.stage:
             await self.set_stage(stage)
@@ -303,9 +304,16 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
     def _stage_now(self) -> str:
         return "scheduled" if self.current is None else "following_up"
 
-    async def _journal_due(self, next_due: date) -> None:
+    async def _journal_due(self, next_due: date, reason: str | None) -> None:
+        """The new due date in the timeline and (version 2) in the authority journal, where the
+        case worker reads why the case is due when it is."""
         self.journaled_due = next_due
-        self.note(SYSTEM, f"Nästa uppföljning senast {next_due}.")
+        why = f" ({rules.REASON_LABELS[reason]})" if reason in rules.REASON_LABELS else ""
+        text = f"Nästa uppföljning senast {next_due}{why}."
+        self.note(SYSTEM, text)
+        # Cycles recorded before version 2 (tests/histories/follow_up_cycle_v1.json) replay without it.
+        if workflow.patched("fu-cycle-journal-due"):
+            await self.effects.journal(AUTHORITY_JOURNAL, text, SYSTEM, workflow.now())
 
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()

@@ -27,9 +27,9 @@ PLAN_LEAD_DAYS = 30
 
 Reason = Literal["yearly", "new_case", "end_date"]
 REASON_LABELS: dict[Reason, str] = {
-    "yearly": "årlig uppföljning (FU-1)",
-    "new_case": "nytt ärende, två månader efter beslutet (FU-2)",
-    "end_date": "tidsbegränsat beslut, före slutdatum (FU-3)",
+    "yearly": "årlig uppföljning",  # FU-1
+    "new_case": "nytt ärende, två månader efter beslutet",  # FU-2
+    "end_date": "tidsbegränsat beslut, före slutdatum",  # FU-3
 }
 
 
