@@ -17,7 +17,7 @@ from temporalio.client import Client
 
 from api import errors, openapi, ui
 from api.deps import Clock, system_clock
-from api.routes import auth, billing, cases, codec, mailboxes, orders, processes, tasks
+from api.routes import auth, billing, cases, codec, follow_ups, mailboxes, orders, processes, tasks
 from readmodel.database import make_engine, make_session_factory
 from runtime.settings import Settings, get_settings
 from runtime.temporal import connect
@@ -70,7 +70,7 @@ def create_app(
     app.state.clock = clock or system_clock
     app.state.profiles = load_all_profiles()
     errors.install(app)
-    for module in (auth, cases, processes, tasks, orders, mailboxes, billing, codec):
+    for module in (auth, cases, processes, tasks, orders, mailboxes, billing, codec, follow_ups):
         app.include_router(module.router)
     ui.install(app)
     openapi.install(app)

@@ -142,7 +142,8 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
             decision_id=decision.decision_id,
             start_date=decision.start_date,
             end_date=decision.end_date,
-            new_case=decision.new_case,
+            # FU-2 holds once said: a repeated delivery without the flag does not undo it
+            new_case=decision.new_case or (known is not None and known.new_case),
             services=list(decision.services),
         )
         if known == term:

@@ -7,9 +7,10 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import BaseModel, Field, model_validator
 
+from api import cycles
 from api.auth import CurrentUser, Principal, require_roles
 from api.deps import NowDep, ProfilesDep, SessionDep, SettingsDep
 from api.errors import not_found, unprocessable
@@ -40,6 +41,9 @@ class DecisionIn(BaseModel):
     services: list[str] = Field(default_factory=list, examples=[["Personlig omvårdnad"]])
     start_date: date
     end_date: date | None = None
+    new_case: bool = Field(
+        default=False, description="A case new to home care: first followed up two months later (FU-2)."
+    )
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> DecisionIn:
@@ -72,16 +76,21 @@ async def register_case(
     settings: SettingsDep,
     profiles: ProfilesDep,
     now: NowDep,
+    request: Request,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> CreatedCaseOut:
-    """Register a person's case with its current decisions; an Idempotency-Key makes a repeat a no-op."""
+    """Register a person's case with its current decisions; an Idempotency-Key makes a repeat a no-op.
+
+    FU-1: the case's follow-up cycle starts with its decisions (a repeat makes sure it runs)."""
     profile = body.profile or settings.default_profile
     if profile not in profiles:
         raise unprocessable(f"Okänd kommunprofil: {profile}.")
     case_id = _case_id(user, idempotency_key)
-    if repo.get_case(session, case_id) is not None:
+    existing = repo.get_case(session, case_id)
+    if existing is not None:
         response.status_code = status.HTTP_200_OK
+        await cycles.start_for_case(request, session, existing)
         return CreatedCaseOut(case_id=case_id)
     row = Case(
         id=case_id,
@@ -105,6 +114,12 @@ async def register_case(
     ]
     repo.add_case(session, row, decisions)
     session.commit()
+    await cycles.start_for_case(
+        request,
+        session,
+        row,
+        new_case={d.id for d, i in zip(decisions, body.decisions, strict=True) if i.new_case},
+    )
     return CreatedCaseOut(case_id=case_id)
 
 
