@@ -75,8 +75,8 @@ async def test_fu1_fu2_fu9_a_registered_new_case_is_on_the_board_due_2027_01_23_
         assert (await board(http, PROVIDER)).status_code == 403
         page = await http.get("/ui/uppfoljningar", headers=await login(http, CASE_WORKER))
         assert page.status_code == 200 and "2027-01-23" in page.text and "Schemalagd" in page.text
-        refused = await http.get("/ui/uppfoljningar", headers=await login(http, PROVIDER))
-        assert refused.status_code == 403
+        refused_page = await http.get("/ui/uppfoljningar", headers=await login(http, PROVIDER))
+        assert refused_page.status_code == 403
 
         # The due date passes without a follow-up: overdue first, the follow-up waits to be planned.
         await advance_to(env, sthlm(2027, 1, 24, 9))
