@@ -13,7 +13,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
-from activities.follow_up import CycleStart, ensure_cycle
+from activities.follow_up import CycleStart, cycle_id, ensure_cycle
 from api.errors import temporal_errors
 from readmodel import repository as repo
 from readmodel.models import Case
@@ -25,7 +25,8 @@ from workflows.profiles import Profile
 async def start_for_case(
     request: Request, session: Session, case: Case, new_case: Set[str] = frozenset()
 ) -> None:
-    """Deliver the case's active decisions to its follow-up cycle (starting it with the first).
+    """Deliver the case's active decisions to its follow-up cycle (starting it with the first)
+    and wait until the cycle has scheduled its next follow-up.
 
     An app without a Temporal client (a read-model-only test app) registers cases without a cycle.
     """
@@ -53,5 +54,9 @@ async def start_for_case(
             case_worker_id=case.case_worker_id,
             provider_id=case.provider_id,
         )
-        async with temporal_errors(client, f"case-{case.id}/follow-up-cycle"):
+        async with temporal_errors(client, cycle_id(case.id)):
             await ensure_cycle(client, start)
+    if decisions:
+        # Answer once the cycle has scheduled (its process and board rows are written).
+        async with temporal_errors(client, cycle_id(case.id)):
+            await client.get_workflow_handle(cycle_id(case.id)).execute_update("ready")
