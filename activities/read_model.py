@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
@@ -46,7 +47,7 @@ class ReadModelActivities:
                     id=record.process_id,
                     case_id=record.case_id,
                     type=record.process_type,
-                    seq=_seq_from_id(record.process_id),
+                    seq=_seq_from_id(record.process_id) or _next_seq(session, record),
                     started_at=record.started_at,
                 )
                 session.add(row)
@@ -118,6 +119,15 @@ def _without(record: Any, key: str) -> dict[str, Any]:
     return fields
 
 
-def _seq_from_id(process_id: str) -> int:
+def _seq_from_id(process_id: str) -> int | None:
     tail = process_id.rsplit("/", 1)[-1]
-    return int(tail) if tail.isdigit() else 1
+    return int(tail) if tail.isdigit() else None
+
+
+def _next_seq(session: Session, record: ProcessRecord) -> int:
+    """A process id without a number (``case-1/order/follow-up-2``, ``case-1/follow-up-cycle``)
+    takes the next free number of its type, so (case_id, type, seq) stays unique."""
+    query = select(func.max(models.Process.seq)).where(
+        models.Process.case_id == record.case_id, models.Process.type == record.process_type
+    )
+    return (session.scalar(query) or 0) + 1

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from activities.follow_up import FollowUpActivities
-from activities.records import DecisionEnd, DecisionRecord, FollowUpEventRecord, FollowUpStage, ScheduleRecord
+from activities.records import (
+    DecisionEnd,
+    DecisionRecord,
+    FollowUpEventRecord,
+    FollowUpStage,
+    ProcessRecord,
+    ScheduleRecord,
+)
 from api.routes.follow_ups import figures
 from readmodel import follow_ups as queries
 from readmodel import models
@@ -101,3 +108,13 @@ def test_a_decision_ended_after_a_follow_up_keeps_what_was_granted(with_case: Re
         ["Städning"],
         "care",
     )
+
+
+def test_a_process_id_without_a_number_takes_the_next_free_one_of_its_type(with_case: ReadModel) -> None:
+    """``case-1/order/follow-up-1`` (an order after a follow-up) next to ``case-1/order/1``."""
+    for process_id in (f"case-{CASE_ID}/order/1", f"case-{CASE_ID}/order/follow-up-1"):
+        record = ProcessRecord(process_id, "order", CASE_ID, "sent", "running", T0)
+        with_case.activities.record_process(record)
+        with_case.activities.record_process(record)  # retried
+    assert with_case.get(models.Process, f"case-{CASE_ID}/order/follow-up-1").seq == 2
+    assert with_case.count(models.Process) == 2
