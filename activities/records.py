@@ -147,3 +147,37 @@ class OrderEnding:
 
     order_id: str
     ended_on: date
+
+
+@dataclass
+class ScheduleRecord:
+    """FU-9: the follow-up cycle's board row of a case (the cycle's part of it)."""
+
+    case_id: str
+    cycle_id: str
+    next_due: date | None
+    reason: str | None
+    last_follow_up: date | None
+    follow_up_process_id: str | None
+    stage: str | None  # None: leave the stage the follow-up process wrote
+    status: str
+    updated_at: datetime
+
+
+@dataclass
+class FollowUpStage:
+    """FU-9: the stage of the running follow-up on its case's board row."""
+
+    case_id: str
+    process_id: str
+    stage: str
+    updated_at: datetime
+
+
+@dataclass
+class DecisionEnd:
+    """A decision ends on a date (services ended after a follow-up, END-1, END-2)."""
+
+    decision_id: str
+    case_id: str
+    ended_on: date

@@ -213,3 +213,20 @@ class IdempotencyRecord(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     resource_id: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime]
+
+
+class FollowUpSchedule(Base):
+    """FU-9: one row per case with a follow-up cycle, the board's row; written by the cycle (due
+    date, last follow-up, the running follow-up) and by the follow-up process (its stage)."""
+
+    __tablename__ = "follow_up_schedules"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    cycle_id: Mapped[str] = mapped_column(String(200))
+    next_due: Mapped[date | None] = mapped_column(Date, index=True)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    last_follow_up: Mapped[date | None] = mapped_column(Date)
+    follow_up_process_id: Mapped[str | None] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(32), default="scheduled")
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | ended
+    updated_at: Mapped[datetime]

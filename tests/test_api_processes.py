@@ -221,8 +221,9 @@ async def test_starting_with_invalid_input_is_422_and_starts_nothing(
     assert response.status_code == 422, response.text
     if expected is not None:
         assert expected in str(response.json()["detail"])
-    with sessions() as session:
-        assert session.scalars(select(models.Process)).all() == []
+    with sessions() as session:  # the case's follow-up cycle (FU-1) is the only process
+        processes = session.scalars(select(models.Process)).all()
+        assert [p.type for p in processes] == ["follow-up-cycle"]
 
 
 async def test_only_the_start_roles_may_start_and_only_on_visible_cases(api: httpx.AsyncClient) -> None:
@@ -248,8 +249,9 @@ async def test_a_repeated_start_with_the_same_idempotency_key_gives_the_same_pro
     second = await api.post("/processes", json=order_body(case_id), headers=headers)
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["process_id"] == second.json()["process_id"]
-    with sessions() as session:
-        assert len(session.scalars(select(models.Process)).all()) == 1
+    with sessions() as session:  # the order, and the case's follow-up cycle (FU-1)
+        processes = session.scalars(select(models.Process)).all()
+        assert sorted(p.type for p in processes) == ["follow-up-cycle", "order"]
 
 
 async def test_the_history_is_a_swedish_timeline_with_the_actor(api: httpx.AsyncClient) -> None:
@@ -274,7 +276,8 @@ async def test_ORD_7_the_case_and_the_order_list_show_orders_oldest_first(api: h
     assert orders[0]["sent_at"] == "2026-11-19T09:00:00+01:00"
     case = (await api.get(f"/cases/{case_id}", headers=headers)).json()
     assert [o["id"] for o in case["orders"]] == [older["process_id"], newer["process_id"]]
-    assert {p["id"] for p in case["processes"]} == {older["process_id"], newer["process_id"]}
+    cycle = f"case-{case_id}/follow-up-cycle"  # FU-1: started with the case's decision
+    assert {p["id"] for p in case["processes"]} == {older["process_id"], newer["process_id"], cycle}
     assert {t["action"] for t in case["open_tasks"]} >= {"confirm", "register_execution"}
 
 

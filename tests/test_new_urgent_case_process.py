@@ -101,7 +101,8 @@ async def begin(
         StartNewUrgentCase(person_name="Greta Testsson", **request), ctx
     )
     process_id = f"case-{case_id}/new-urgent-case/1"
-    _running.extend([f"case-{case_id}/order/1", process_id])
+    # the order child and the case's follow-up cycle (FU-1) outlive the process
+    _running.extend([f"case-{case_id}/order/1", f"case-{case_id}/follow-up-cycle", process_id])
     handle, state = await start(env, worker, NewUrgentCaseWorkflow, inp, process_id)
     return case_id, handle, state
 

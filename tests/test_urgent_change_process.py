@@ -8,6 +8,7 @@ run in file order, which is chronological: first those at the server's start tim
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -86,6 +88,10 @@ async def close_all(env: WorkflowEnvironment) -> None:
             state = await act(handle, "respond", Respond(actor=CASE_WORKER, outcome="not_granted"))
         assert state.outcome is not None, f"{handle.id} is still open: {open_actions(state)}"
         await wait_closed(env, handle.id)
+        # A granted change starts the case's follow-up cycle (FU-1), which would outlive the test.
+        cycle = env.client.get_workflow_handle(f"case-{state.case_id}/follow-up-cycle")
+        with contextlib.suppress(RPCError):  # none was started
+            await cycle.terminate("test finished")
 
 
 # -- helpers -------------------------------------------------------------------------------------

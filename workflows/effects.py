@@ -52,6 +52,15 @@ class Effects:
         self.fault_mailbox: str | None = None  # who is told of a refused write
         self.on_fault: Callable[[str], None] = lambda text: None  # shows it in the process's state
 
+    @property
+    def counter(self) -> int:
+        """How many keyed effects this process has had (carried over a continue-as-new)."""
+        return self._counter
+
+    def resume(self, counter: int) -> None:
+        """Continue numbering after a previous run's effects, so no key is used twice."""
+        self._counter = max(self._counter, counter)
+
     def _key(self, kind: str) -> str:
         self._counter += 1
         return f"{self.ref.process_id}/{kind}/{self._counter}"

@@ -320,7 +320,9 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
             services=list(action.services),
             first_follow_up_due=follow_up.isoformat(),
         )
-        await self.record_decision(self.decision_id, action.kind, action.services, decision_date)
+        await self.record_decision(  # FU-2 / NEW-7: a new case's decision
+            self.decision_id, action.kind, action.services, decision_date, new_case=True
+        )
         text = rules.decision_journal(action.services, decision_date, action.note)
         await self.effects.journal(AUTHORITY_JOURNAL, text, action.actor, _at(action))
         await self.effects.follow_up_event(

@@ -16,6 +16,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.records import DecisionRecord, ProcessRecord
     from workflows import calendar, limits, search
     from workflows.effects import Effects
+    from workflows.follow_up_effects import decision_to_cycle
+    from workflows.io.follow_up import DecisionGranted
     from workflows.model import (
         CASE_WORKER,
         INVALID,
@@ -225,9 +227,18 @@ class ProcessWorkflow:
             await self.steps.cancel(step, reason)
 
     async def record_decision(
-        self, decision_id: str, kind: str, services: list[str], start_date: date
+        self,
+        decision_id: str,
+        kind: str,
+        services: list[str],
+        start_date: date,
+        *,
+        end_date: date | None = None,
+        new_case: bool = False,
     ) -> None:
-        """Record the process's decision for its case in the read model."""
+        """Record the process's decision for its case in the read model, and (FU-1) hand it to
+        the case's follow-up cycle, which starts with the case's first decision. ``new_case``:
+        the decision of a new case, first followed up two months later (FU-2, NEW-7)."""
         await self.effects.record_decision(
             DecisionRecord(
                 decision_id=decision_id,
@@ -235,9 +246,21 @@ class ProcessWorkflow:
                 kind=kind,
                 services=list(services),
                 start_date=start_date,
+                end_date=end_date,
                 process_id=self.ref.process_id,
             )
         )
+        # Processes running since before the cycle existed replay without this activity.
+        if workflow.patched("follow-up-cycle-on-decision"):
+            granted = DecisionGranted(
+                decision_id=decision_id,
+                start_date=start_date,
+                end_date=end_date,
+                new_case=new_case,
+                services=list(services),
+                kind=kind,
+            )
+            await decision_to_cycle(self.ref, self.profile, granted)
 
     async def provider_step(
         self, action: str, title: str, due_at: datetime | None = None, not_before: datetime | None = None

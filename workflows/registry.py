@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from workflows.extra_visits import ExtraVisitsWorkflow
+from workflows.follow_up import FollowUpWorkflow
+from workflows.follow_up_cycle import FollowUpCycleWorkflow
 from workflows.homecoming import HomecomingWorkflow
 from workflows.new_urgent_case import NewUrgentCaseWorkflow
 from workflows.order import OrderWorkflow
@@ -17,5 +19,7 @@ PROCESS_TYPES: dict[str, type[ProcessWorkflow]] = {
     UrgentChangeWorkflow.process_type: UrgentChangeWorkflow,
     TemporaryExtensionWorkflow.process_type: TemporaryExtensionWorkflow,
     HomecomingWorkflow.process_type: HomecomingWorkflow,
+    FollowUpWorkflow.process_type: FollowUpWorkflow,
+    FollowUpCycleWorkflow.process_type: FollowUpCycleWorkflow,
 }
 WORKFLOWS: list[type[ProcessWorkflow]] = list(PROCESS_TYPES.values())

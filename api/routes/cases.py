@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.exc import IntegrityError
 
-from api import idempotency
+from api import cycles, idempotency
 from api.auth import CurrentUser, Principal, require_roles
 from api.deps import NowDep, ProfilesDep, SessionDep, SettingsDep
 from api.errors import not_found, unprocessable
@@ -43,6 +43,9 @@ class DecisionIn(BaseModel):
     services: list[str] = Field(default_factory=list, examples=[["Personlig omvårdnad"]])
     start_date: date
     end_date: date | None = None
+    new_case: bool = Field(
+        default=False, description="A case new to home care: first followed up two months later (FU-2)."
+    )
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> DecisionIn:
@@ -67,15 +70,20 @@ async def register_case(
     settings: SettingsDep,
     profiles: ProfilesDep,
     now: NowDep,
+    request: Request,
     response: Response,
     idempotency_key: KeyHeader = None,
 ) -> CreatedCaseOut:
-    """Register a person's case with its current decisions; a repeat with the same key is a no-op."""
+    """Register a person's case with its current decisions; a repeat with the same key is a no-op.
+
+    FU-1: the case's follow-up cycle starts with its decisions (a repeat makes sure it runs)."""
     scope = idempotency.scope(user, TARGET, idempotency_key)
     fingerprint = idempotency.fingerprint("POST", TARGET, body.model_dump(mode="json"))
     case_id = f"c-{scope.digest[:12]}"
-    if idempotency.lookup(session, scope, fingerprint) is not None:
+    existing = repo.get_case(session, case_id)
+    if idempotency.lookup(session, scope, fingerprint) is not None and existing is not None:
         response.status_code = status.HTTP_200_OK
+        await cycles.start_for_case(request, session, existing)
         return CreatedCaseOut(case_id=case_id)
     profile = body.profile or settings.default_profile
     if profile not in profiles:
@@ -109,6 +117,13 @@ async def register_case(
         if idempotency.lookup(session, scope, fingerprint) is None:
             raise
         response.status_code = status.HTTP_200_OK
+        return CreatedCaseOut(case_id=case_id)
+    await cycles.start_for_case(
+        request,
+        session,
+        row,
+        new_case={d.id for d, i in zip(decisions, body.decisions, strict=True) if i.new_case},
+    )
     return CreatedCaseOut(case_id=case_id)
 
 
