@@ -30,3 +30,11 @@ def read_model_on(backend: str, tmp_path: Path) -> Iterator[sessionmaker[Session
 def count(sessions: sessionmaker[Session], model: type[models.Base]) -> int:
     with sessions() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def started_processes(sessions: sessionmaker[Session]) -> int:
+    """Process rows other than the cases' follow-up cycles (FU-1: registering a case with a
+    decision starts its cycle, so "nothing started" means no process besides it)."""
+    query = select(func.count()).select_from(models.Process).where(models.Process.type != "follow-up-cycle")
+    with sessions() as session:
+        return session.scalar(query) or 0

@@ -24,9 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
-from readmodel import models
 from runtime.settings import DEV_JWT_SECRET, Settings
-from tests.backends import BACKENDS, count, read_model_on
+from tests.backends import BACKENDS, read_model_on, started_processes
 from tests.support import CASE_WORKER, DEPUTY, OTHER_PROVIDER, PROVIDER, sthlm
 from tests.test_api_support import api_client, api_scenario, keyed, login, new_case, start_order
 from workflows.model import Actor
@@ -135,7 +134,7 @@ async def test_a_deputy_manager_of_another_unit_may_not_start_an_urgent_change_o
     )
     assert refused.status_code == 403
     assert refused.json() == {"detail": "Ärendet hör till utföraren hemtjanst-nord, inte hemtjanst-syd."}
-    assert count(sessions_on, models.Process) == 0
+    assert started_processes(sessions_on) == 0
     own = await api.post("/processes", json=_urgent_change(case_id), headers=keyed(await login(api, DEPUTY)))
     assert own.status_code == 201, own.text
 
@@ -170,12 +169,12 @@ async def test_a_form_posted_from_a_foreign_origin_is_403_and_starts_nothing(
         headers={"Origin": "https://evil.example", "Idempotency-Key": "k"},
     )
     assert json_by_cookie.status_code == 403
-    assert count(sessions_on, models.Process) == 0
+    assert started_processes(sessions_on) == 0
     accepted = await api.post(
         "/ui/processer", data=form, headers={"Referer": f"http://test/ui/arenden/{case_id}"}
     )
     assert accepted.status_code == 303, accepted.text
-    assert count(sessions_on, models.Process) == 1
+    assert started_processes(sessions_on) == 1
     api.cookies.clear()
 
 

@@ -16,11 +16,12 @@ from pydantic import BaseModel
 from api.auth import Principal, require_roles
 from api.deps import NowDep, SessionDep
 from api.errors import unprocessable
+from api.validation import READ_RESPONSES
 from readmodel import follow_ups as queries
 from workflows import calendar
 from workflows.model import CASE_WORKER, SENIOR_CASE_WORKER, SUPERVISOR
 
-router = APIRouter(tags=["follow-ups"])
+router = APIRouter(tags=["follow-ups"], responses=READ_RESPONSES)
 
 BoardReader = Annotated[Principal, Depends(require_roles(CASE_WORKER, SENIOR_CASE_WORKER, SUPERVISOR))]
 ReportReader = Annotated[Principal, Depends(require_roles(SENIOR_CASE_WORKER, SUPERVISOR))]
