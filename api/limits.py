@@ -20,6 +20,7 @@ answers the broken limits in the shape of pydantic's errors (``loc``, ``msg`` in
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import date
 from typing import Any
 
@@ -103,8 +104,46 @@ def text_problem(text: str, limit: int) -> tuple[str, str] | None:
     return None
 
 
+# A unit's id (a provider, a team, a night district, a token's org) names a function mailbox
+# (``provider-<unit>``) and is shown in the Temporal UI's search attributes: letters, digits and
+# ``. _ -``, starting with a letter or digit (no paths, no spaces).
+_UNIT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def is_unit_field(name: str) -> bool:
+    """A field that holds a unit's id: ``org``, ``provider_id``, ``chosen_provider_id``,
+    ``team_id``, ``night_district_id``, ..."""
+    return name == "org" or name.endswith(("provider_id", "team_id", "district_id"))
+
+
+def field_limit(name: str) -> int:
+    """The longest value of a string field: its column's length; any other ``*_id`` is an id of a
+    user or unit (the shortest id column); anything else is free text."""
+    if name in FIELD_LENGTHS:
+        return FIELD_LENGTHS[name]
+    return ID_MAX if name.endswith("_id") else FREE_TEXT_MAX
+
+
+# Minutes of a month at most (31 days), for the frame times and extra minutes of services; every
+# other count (contact attempts, ...) at most COUNT_MAX.
+MINUTES_MAX = 31 * 24 * 60
+COUNT_MAX = 100_000
+
+
+def _number(value: int, loc: tuple[Any, ...]) -> list[dict[str, Any]]:
+    limit = MINUTES_MAX if "minutes" in _field_name(loc) else COUNT_MAX
+    if value < 0:
+        return [_entry(loc, "less_than", "får inte vara negativt")]
+    if value > limit:
+        return [_entry(loc, "greater_than", f"får vara högst {limit}")]
+    return []
+
+
 def _string(text: str, loc: tuple[Any, ...]) -> list[dict[str, Any]]:
-    problem = text_problem(text, FIELD_LENGTHS.get(_field_name(loc), FREE_TEXT_MAX))
+    name = _field_name(loc)
+    problem = text_problem(text, field_limit(name))
+    if problem is None and is_unit_field(name) and text and not _UNIT_ID.fullmatch(text):
+        problem = ("invalid_unit_id", "får bara innehålla bokstäver a-z, siffror, punkt, bindestreck och _")
     return [_entry(loc, *problem)] if problem else []
 
 
@@ -133,6 +172,8 @@ def problems(value: Any, loc: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         return _string(value, loc)
     if isinstance(value, date):
         return _moment(value, loc)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _number(value, loc)
     parts = _items(value)
     if parts is None:
         return []
