@@ -16,11 +16,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import WorkflowExecutionStatus
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.testing import WorkflowEnvironment
 
 from readmodel import models
 from readmodel.database import make_session_factory
-from tests.support import advance_to, scenario, scenario_clock, sthlm
+from tests.support import advance_to, scenario, scenario_clock, sthlm, wait_closed
 from tests.test_api_support import api_client, login_all
 from tests.test_read_model import _postgres, _sqlite
 
@@ -32,6 +35,7 @@ USERS = {
     "supervisor": {"sub": "sup-gun", "name": "Gun Tillsyn", "role": "supervisor"},
     "billing": {"sub": "deb-hans", "name": "Hans Debitering", "role": "billing"},
 }
+COMPLETED = WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED
 ADJUSTMENT = {
     "type": "time_adjustment",
     "service": "night_help",
@@ -171,7 +175,8 @@ async def test_end5_botkyrka_told_thursday_2027_04_29_need_ending_saturday_keeps
         assert done["details"]["order_ends_on"] == "2027-05-04"
         assert done["details"]["absence_days"] == ["2027-05-02", "2027-05-03", "2027-05-04"]
         (told,) = [
-            m for m in app.rows(models.Message, case_id=case_id, mailbox="provider-hemtjanst-nord")
+            m
+            for m in app.rows(models.Message, case_id=case_id, mailbox="provider-hemtjanst-nord")
             if m.subject == "Insatser avslutas"
         ]
         assert "till och med 2027-05-04" in told.body and "2027-05-02, 2027-05-03, 2027-05-04" in told.body
@@ -270,3 +275,102 @@ async def test_end_roles_and_units_that_may_not_report_get_403_or_404_and_nothin
         assert again["event"]["process_id"] == first["event"]["process_id"]
         await app.report("provider", case_id, {**ADJUSTMENT, "ordered_minutes": 60}, status=422, key="adj-1")
         assert len(app.rows(models.Process, case_id=case_id, type="case-event")) == 1
+
+
+async def _start(app: Api, who: str, body: dict[str, Any]) -> str:
+    response = await app.http.post("/processes", json=body, headers=app.headers(who))
+    assert response.status_code == 201, response.text
+    pid: str = response.json()["process_id"]
+    return pid
+
+
+async def test_end2_a_death_closes_the_running_urgent_change_extension_homecoming_follow_up_and_order(
+    sessions: sessionmaker[Session],
+) -> None:
+    """END-2: the provider reports a death on Mon 2027-03-15 (died Sun 14 March) while an urgent
+    change, a temporary extension, a homecoming, a follow-up (and its cycle) and an order run:
+    each closes with the outcome ``ended_by_death``, no open task remains in the read model, the
+    order ends 2027-03-14, the case workers and billing are told, and a month later no deadline
+    has fired. A second death report is 409."""
+    async with api(sthlm(2027, 3, 15, 9), sessions) as app:
+        case_id = await app.case()
+        started = [
+            await _start(
+                app,
+                "provider",
+                {
+                    "type": "urgent-change",
+                    "case_id": case_id,
+                    "kind": "lasting",
+                    "started_at": "2027-03-15T07:30:00+01:00",
+                    "description": "Behöver hjälp på natten",
+                },
+            ),
+            await _start(
+                app,
+                "provider",
+                {
+                    "type": "temporary-extension",
+                    "case_id": case_id,
+                    "started_on": "2027-03-14",
+                    "inserted": "Tillsyn två gånger per natt",
+                    "reason": "Urinvägsinfektion",
+                },
+            ),
+            await _start(
+                app,
+                "case_worker",
+                {"type": "homecoming", "case_id": case_id, "mode": "simplified", "night_help_minutes": 120},
+            ),
+            await _start(
+                app,
+                "case_worker",
+                {
+                    "type": "order",
+                    "case_id": case_id,
+                    "start_date": "2027-03-22",
+                    "items": [{"name": "Städning", "kind": "service"}],
+                },
+            ),
+        ]
+        cycle = f"case-{case_id}/follow-up-cycle"
+        now = await app.act("case_worker", cycle, "start_now", {"reason": "Ändrat behov"})
+        follow_up = now["details"]["current_follow_up"]
+        assert follow_up, now
+        with app.sessions() as session:
+            open_before = session.scalars(
+                select(models.Task).where(models.Task.case_id == case_id, models.Task.status == "open")
+            ).all()
+            assert {t.process_id for t in open_before} >= {*started, follow_up}
+
+        death = {"type": "death", "died_on": "2027-03-14", "note": "Avled i hemmet"}
+        answer = await app.report("provider", case_id, death)
+        assert answer["event"]["outcome"] == "death_registered"
+        ended = {e["process_id"]: e for e in answer["ended"]}
+        for pid in [*started, follow_up, cycle]:
+            assert (ended[pid]["status"], ended[pid]["outcome"]) == ("completed", "ended_by_death"), pid
+        for row in app.rows(models.Process, case_id=case_id):
+            assert row.status == "completed", (row.id, row.stage)
+        assert app.rows(models.Task, case_id=case_id, status="open") == []
+        orders = app.rows(models.Order, case_id=case_id)
+        assert orders and all(o.ended_on.isoformat() == "2027-03-14" for o in orders)
+        assert all(o.status == "ended" for o in orders)
+        decisions = app.rows(models.Decision, case_id=case_id)
+        assert all(d.end_date.isoformat() == "2027-03-14" for d in decisions)
+        (schedule,) = app.rows(models.FollowUpSchedule, case_id=case_id)
+        assert schedule.status == "ended"
+        assert any("2027-03-14" in m.body for m in app.rows(models.Message, mailbox="case-workers"))
+        assert app.rows(models.Message, case_id=case_id, mailbox="billing")
+        state = (await app.http.get(f"/processes/{started[0]}", headers=app.headers("case_worker"))).json()
+        assert state["outcome"] == "ended_by_death"
+        assert any(e["text"].startswith("Dödsfall den 2027-03-14") for e in state["timeline"])
+
+        # No deadline fires any more: every workflow of the case has completed (no timer is left).
+        for row in app.rows(models.Process, case_id=case_id):
+            await wait_closed(app.env, row.id)
+            request = DescribeWorkflowExecutionRequest(
+                namespace=app.env.client.namespace, execution=WorkflowExecution(workflow_id=row.id)
+            )
+            described = await app.env.client.workflow_service.describe_workflow_execution(request)
+            assert described.workflow_execution_info.status == COMPLETED, row.id
+        await app.report("case_worker", case_id, {"type": "death", "died_on": "2027-03-14"}, status=409)
