@@ -20,7 +20,18 @@ from api import errors, limits, observability, openapi, ui, validation
 from api.auth import TOKEN_COOKIE
 from api.deps import Clock, system_clock
 from api.middleware import BodyLimit, SameOrigin
-from api.routes import auth, billing, cases, codec, follow_ups, mailboxes, orders, processes, tasks
+from api.routes import (
+    auth,
+    billing,
+    case_events,
+    cases,
+    codec,
+    follow_ups,
+    mailboxes,
+    orders,
+    processes,
+    tasks,
+)
 from readmodel.database import make_session_factory
 from readmodel.schema import open_read_model
 from runtime.observability import configure_logging
@@ -99,7 +110,7 @@ def create_app(
         exempt=("/auth/", "/codec/"),
     )
     app.add_middleware(BodyLimit, limit_of=_body_limit)  # outermost: before anything reads the body
-    for module in (auth, cases, processes, tasks, orders, mailboxes, billing, codec, follow_ups):
+    for module in (auth, cases, case_events, processes, tasks, orders, mailboxes, billing, codec, follow_ups):
         app.include_router(module.router)
     ui.install(app)
     observability.install(app)

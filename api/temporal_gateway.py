@@ -26,6 +26,7 @@ PROCESS_LABELS = {
     "follow-up": "Uppföljning",
     "order": "Beställning",
     "extra-visits": "Extrabesök",
+    "case-event": "Händelse i ärendet",
 }
 
 

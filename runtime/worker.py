@@ -9,6 +9,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.case_events import CaseEventActivities
 from activities.follow_up import FollowUpActivities
 from activities.read_model import ReadModelActivities
 from runtime.settings import Settings
@@ -67,7 +68,11 @@ def build_worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=list(WORKFLOWS),
-        activities=[*ReadModelActivities(sessions).all(), *FollowUpActivities(sessions, client).all()],
+        activities=[
+            *ReadModelActivities(sessions).all(),
+            *FollowUpActivities(sessions, client).all(),
+            *CaseEventActivities(sessions, client).all(),
+        ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
         workflow_runner=workflow_runner(),

@@ -44,8 +44,10 @@ from tests.engine_support import (
     rows,
     urgent_change_input,
 )
-from tests.support import CASE_WORKER, PROVIDER, advance_to, scenario_server, start, sthlm
+from tests.support import CASE_WORKER, PROVIDER, advance_to, profile, scenario_server, start, sthlm
+from workflows.case_event import CaseEventWorkflow
 from workflows.extra_visits import ExtraVisitsWorkflow
+from workflows.io.case_event import CaseEnding, CaseEventInput, HandleTimeAdjustment, TimeAdjustmentReport
 from workflows.io.extra_visits import RegisterVisit, Review, VisitDecision
 from workflows.io.new_urgent_case import CloseCase, PhoneProvider, TakeOver
 from workflows.io.order import ConfirmOrder, ReportNotExecutable, ReviewNotExecuted
@@ -125,11 +127,36 @@ async def _extra_visits(env: WorkflowEnvironment, worker: Worker, sessions: sess
     return Race(handle, ending=("review", approve), other=("review", again))
 
 
+async def _case_event(env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]) -> Race:
+    """END-2 / END-6: the generic end by a case event races the time adjustment's handling."""
+    case_id = new_case(sessions, "end-ce")
+    report = TimeAdjustmentReport(
+        service="night_help", month="2026-11", ordered_minutes=600, performed_minutes=780
+    )
+    inp = CaseEventInput(
+        case_id=case_id,
+        profile=profile(),
+        event="time_adjustment",
+        reported_by=PROVIDER,
+        reported_at=sthlm(2026, 11, 23, 9, 0),
+        provider_id="hemtjanst-nord",
+        time_adjustment=report,
+    )
+    handle, _ = await start(env, worker, CaseEventWorkflow, inp, f"case-{case_id}/case-event/1")
+    ending = CaseEnding(actor=PROVIDER, event="death", on=date(2026, 11, 22), reason="Dödsfall")
+    return Race(
+        handle,
+        ending=("end_for_case_event", ending),
+        other=("handle_time_adjustment", HandleTimeAdjustment(actor=CASE_WORKER, approved=True)),
+    )
+
+
 RACES: dict[str, Setup] = {
     "new-urgent-case": _new_urgent_case,
     "urgent-change": _urgent_change,
     "order": _order,
     "extra-visits": _extra_visits,
+    "case-event": _case_event,
 }
 
 

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.records import ScheduleRecord
     from workflows import calendar, follow_up_effects
     from workflows.effects import AUTHORITY_JOURNAL
+    from workflows.io.case_event import CaseEnding
     from workflows.io.follow_up import (
         CycleCarry,
         CycleInput,
@@ -122,10 +123,11 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
             timeout = (wake - workflow.now()).total_seconds() if wake is not None else None
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
-                    lambda: self._changed or self._start_now is not None,
+                    lambda: self._changed or self._start_now is not None or self.steps.ending is not None,
                     timeout=timeout,
                     timeout_summary="Väntar till nästa uppföljning ska planeras",
                 )
+            self.steps.interrupt()  # END-2: a case event ends the cycle
             self._changed = False
             if self._start_now is not None:
                 action, self._start_now, taken = self._start_now, None, self._requests
@@ -346,8 +348,18 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
             max_history_events=self.inp.max_history_events,
         )
 
+    async def on_case_ending(self, ending: CaseEnding) -> None:
+        """END-2: the case ended (e.g. a death): its board row ends with the cycle."""
+        await self._record_ended()
+
     async def _end(self) -> ProcessState:
         """FU-11: the cycle continues while a decision lives; now none does."""
+        await self._record_ended()
+        return await self.close(
+            "no_living_decision", "Inget beslut gäller längre: uppföljningscykeln avslutas."
+        )
+
+    async def _record_ended(self) -> None:
         await follow_up_effects.record_schedule(
             ScheduleRecord(
                 case_id=self.ref.case_id,
@@ -360,9 +372,6 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
                 status="ended",
                 updated_at=workflow.now(),
             )
-        )
-        return await self.close(
-            "no_living_decision", "Inget beslut gäller längre: uppföljningscykeln avslutas."
         )
 
 

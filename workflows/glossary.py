@@ -94,6 +94,19 @@ FIELD_LABELS = {
     "period_start": "Periodens början",
     "period_end": "Periodens slut",
     "back_on": "Utföraren tar tillbaka beställningen från",
+    # case-level events (END-1..END-6)
+    "ended_on": "Slutdatum (senast utförd)",
+    "died_on": "Dödsdatum",
+    "scope": "Uppehållet gäller",
+    "starts_on": "Uppehållet börjar",
+    "ends_on": "Uppehållet slutar (tomt: tills vidare)",
+    "ordered_minutes": "Beställd tid (minuter)",
+    "performed_minutes": "Utförd tid (minuter)",
+    "confirmed_with_person": "Bekräftat med personen",
+    "ended_decision_ids": "Beslut som upphör (ett per rad)",
+    "ended_order_ids": "Beställningar som upphör (en per rad)",
+    "approved": "Tiden justeras",
+    "adjusted_minutes": "Justerad tid (minuter; tomt: utförd tid)",
 }
 
 CHOICE_LABELS: dict[str, str] = {
@@ -122,6 +135,12 @@ CHOICE_LABELS: dict[str, str] = {
     "short_term_stay": "Uppföljning på korttidsboende",
     "unchanged": "Oförändrat behov",
     "increased": "Ökat behov",
+    "case": "hela ärendet",
+    "night_help": "nattinsatser",
+    "digital_supervision": "digital tillsyn",
+    "self_care": "egenvård",
+    "escort": "ledsagning",
+    "relief": "avlösning",
 }
 
 # Fields every action carries that the timeline shows elsewhere (who, when) or that say nothing.

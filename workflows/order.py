@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.records import OrderRecord
     from workflows import calendar
     from workflows.effects import AUTHORITY_JOURNAL, PROVIDER_JOURNAL
+    from workflows.io.case_event import CaseEnding
     from workflows.io.order import (
         CarePlanDone,
         ConfirmOrder,
@@ -314,6 +315,10 @@ class OrderWorkflow(ProcessWorkflow):
             await self._open_not_executable()
         await self.set_stage("confirmed" if self.steps.find_open("confirm") is None else "sent")
         return rules.review_again_at(workflow.now(), self._rules)
+
+    async def on_case_ending(self, ending: CaseEnding) -> None:
+        """END-2: the order ends on the date of the case event (e.g. the date of death)."""
+        await self._record_order("ended", ended_on=ending.on)
 
     async def _ended(self, end: EndOrder) -> ProcessState:
         """The order ends on ``ended_on`` because the sending process says so (it moved on)."""

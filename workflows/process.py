@@ -6,6 +6,8 @@ Subclasses are ``@workflow.defn`` classes with one main ``run`` coroutine that o
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -17,23 +19,52 @@ with workflow.unsafe.imports_passed_through():
     from workflows import calendar, limits, search
     from workflows.effects import Effects
     from workflows.follow_up_effects import decision_to_cycle
+    from workflows.io.case_event import CaseEnding
     from workflows.io.follow_up import DecisionGranted
     from workflows.model import (
+        BILLING,
         CASE_WORKER,
         INVALID,
         PROVIDER,
         SENIOR_CASE_WORKER,
+        SUPERVISOR,
         SYSTEM,
+        SYSTEM_ROLE,
         Action,
         Actor,
         ProcessRef,
         ProcessState,
         StartContext,
         TimelineEntry,
+        forbidden,
         invalid,
+        not_open,
     )
     from workflows.profiles import Profile
-    from workflows.steps import Step, Steps
+    from workflows.steps import ProcessEnding, Step, Steps
+
+# END-2: the marker of the generic end by a case event (a new update; histories before it never
+# reach this path, and the marker says where the commands of the ending begin).
+CASE_EVENT_ENDING = "end-for-case-event"
+# Roles that never end a process: they read, or are the process itself.
+NOT_ENDING_ROLES = (SUPERVISOR, BILLING, SYSTEM_ROLE)
+
+Run = Callable[..., Awaitable[ProcessState]]
+
+
+def _ending_run(run: Run) -> Run:
+    """The subclass's ``run`` wrapped: a ``ProcessEnding`` raised where it waits (a case event,
+    END-2) ends the process through ``ProcessWorkflow._end_for_case_event`` instead."""
+
+    @functools.wraps(run)
+    async def wrapped(self: ProcessWorkflow, *args: Any) -> ProcessState:
+        try:
+            return await run(self, *args)
+        except ProcessEnding:
+            return await self._end_for_case_event()
+
+    wrapped.__dict__["_ends_for_case_event"] = True
+    return wrapped
 
 
 class ProcessWorkflow:
@@ -58,6 +89,14 @@ class ProcessWorkflow:
     CREATES_CASE: ClassVar[bool] = False
     ACTIONS: ClassVar[dict[str, type[Action]]] = {}
     refusal: str | None  # why the workflow refused its input (see ``admit``), else None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every process's ``@workflow.run`` ends by a case event (END-2) the same way."""
+        super().__init_subclass__(**kwargs)
+        run = cls.__dict__.get("run")
+        wraps = hasattr(run, "__temporal_workflow_run") and not hasattr(run, "_ends_for_case_event")
+        if run is not None and wraps:
+            cls.run = _ending_run(run)  # type: ignore[attr-defined]
 
     @classmethod
     def build_input(cls, request: Any, ctx: StartContext) -> Any:
@@ -139,6 +178,8 @@ class ProcessWorkflow:
         self.details: dict[str, Any] = {}
         self.provider_role = PROVIDER  # the role of the unit ``provider_step`` opens steps for
         self._started_at = workflow.now()
+        self.closed = False  # the read model says completed
+        self._case_ending: CaseEnding | None = None
 
     @workflow.query
     def state(self) -> ProcessState:
@@ -166,6 +207,41 @@ class ProcessWorkflow:
     def _check_ready(self) -> None:
         if self.refusal is not None:
             raise invalid(f"Processen startades inte: {self.refusal}")
+
+    @workflow.update
+    async def end_for_case_event(self, ending: CaseEnding) -> ProcessState:
+        """END-2: a case event (e.g. a death) ends the process, whatever it waits for: open steps
+        are cancelled, the outcome ``ended_by_<event>`` recorded, no deadline fires any more.
+        Answers once the read model says completed. 409 when the process has already ended."""
+        if self._case_ending is None:
+            self._case_ending = ending
+            self.steps.end(ending.reason or ending.outcome)
+        await workflow.wait_condition(lambda: self.closed)
+        return self.state()
+
+    @end_for_case_event.validator
+    def _check_end_for_case_event(self, ending: CaseEnding) -> None:
+        if self.refusal is not None:
+            raise invalid(f"Processen startades inte: {self.refusal}")
+        if self.outcome is not None or self.closed:
+            raise not_open("Processen är redan avslutad.")
+        if ending.actor.role in NOT_ENDING_ROLES:
+            raise forbidden("Rollen kan inte avsluta processer.")
+        problem = limits.date_problem(ending)
+        if problem is not None:
+            raise invalid(problem)
+
+    async def on_case_ending(self, ending: CaseEnding) -> None:
+        """What a process records of its own when a case event ends it (e.g. an order ends on the
+        event's date); by default nothing. Runs before the open steps are cancelled."""
+
+    async def _end_for_case_event(self) -> ProcessState:
+        ending = self._case_ending
+        assert ending is not None  # ProcessEnding is raised only once it is set
+        workflow.patched(CASE_EVENT_ENDING)
+        await self.on_case_ending(ending)
+        text = ending.reason or f"Processen avslutas: {ending.event} {ending.on.isoformat()}."
+        return await self.close(ending.outcome, text, ending.actor)
 
     async def _start(self, stage: str, summary: str, at: datetime | None = None) -> None:
         """Publish identity and first stage: search attributes, read model, UI details.
@@ -209,6 +285,7 @@ class ProcessWorkflow:
         self.note(actor, text)
         await self.steps.finish(text)
         await self.set_stage("closed", status="completed")
+        self.closed = True
         # Only now answer the action that closed the process, so its answer says "closed"; and
         # let every handler finish before the workflow completes.
         self.steps.release()

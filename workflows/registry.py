@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workflows.case_event import CaseEventWorkflow
 from workflows.extra_visits import ExtraVisitsWorkflow
 from workflows.follow_up import FollowUpWorkflow
 from workflows.follow_up_cycle import FollowUpCycleWorkflow
@@ -21,5 +22,6 @@ PROCESS_TYPES: dict[str, type[ProcessWorkflow]] = {
     HomecomingWorkflow.process_type: HomecomingWorkflow,
     FollowUpWorkflow.process_type: FollowUpWorkflow,
     FollowUpCycleWorkflow.process_type: FollowUpCycleWorkflow,
+    CaseEventWorkflow.process_type: CaseEventWorkflow,
 }
 WORKFLOWS: list[type[ProcessWorkflow]] = list(PROCESS_TYPES.values())

@@ -81,6 +81,11 @@ class Step:
         )
 
 
+class ProcessEnding(Exception):
+    """Raised in the main coroutine where it waits (``Steps.next``, ``Steps.interrupt``) once a
+    case event ends the process (END-2); ``ProcessWorkflow`` catches it around ``run`` and closes."""
+
+
 class Steps:
     def __init__(self, effects: Effects, timeline: list[TimelineEntry]) -> None:
         self._effects = effects
@@ -89,6 +94,7 @@ class Steps:
         self._done_seq = 0
         self.idle = False  # the main coroutine has reached its first wait (or ended)
         self.on_change: Callable[[], None] = lambda: None
+        self.ending: str | None = None  # why a case event ends the process (END-2), once asked
 
     # -- what the state query and validators read ------------------------------------------
 
@@ -196,6 +202,7 @@ class Steps:
         Deadlines that pass meanwhile mark their step overdue and escalate it; waiting goes on.
         """
         while True:
+            self.interrupt()
             ready = self._first_done()
             if ready is not None:
                 ready.taken = True
@@ -218,10 +225,24 @@ class Steps:
             timeout = (min(wake_at) - now).total_seconds() if wake_at else None
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
-                    lambda: self._first_done() is not None or (wake is not None and wake()),
+                    lambda: (
+                        self._first_done() is not None
+                        or (wake is not None and wake())
+                        or self.ending is not None
+                    ),
                     timeout=timeout,
                     timeout_summary="Väntar på nästa tidsgräns",
                 )
+
+    def end(self, reason: str) -> None:
+        """END-2: a case event ends the process; the main coroutine stops at its next wait."""
+        if self.ending is None:
+            self.ending = reason
+
+    def interrupt(self) -> None:
+        """Raise ``ProcessEnding`` once the process is to end (for a process's own waits)."""
+        if self.ending is not None:
+            raise ProcessEnding(self.ending)
 
     async def escalate_now(self, step: Step, to_role: str, actor: Actor, reason: str) -> None:
         """Escalate an open step before its deadline (e.g. COM-7): ``to_role`` may perform it from

@@ -16,10 +16,18 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.ui import cases, follow_ups, login, mailboxes, processes, tasks
+from api.ui import case_events, cases, follow_ups, login, mailboxes, processes, tasks
 from api.ui.common import HERE, LOGIN, LoginRequired
 
-ROUTERS = (login.router, tasks.router, cases.router, processes.router, mailboxes.router, follow_ups.router)
+ROUTERS = (
+    login.router,
+    tasks.router,
+    cases.router,
+    case_events.router,
+    processes.router,
+    mailboxes.router,
+    follow_ups.router,
+)
 
 
 def install(app: FastAPI) -> None:

@@ -14,6 +14,7 @@ from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep, SettingsDep
 from api.errors import not_found
 from api.schemas import DecisionOut, InboxTaskOut, OrderOut
 from api.ui import forms, labels
+from api.ui.case_event_forms import event_forms
 from api.ui.common import GeneratedForm, Problem, UiUser, error_page, form_values, render, ui_router
 from readmodel import repository as repo
 from readmodel.models import Case
@@ -90,7 +91,11 @@ def _case_page(
             for t in repo.open_tasks_of_case(session, user, case_id)
         ],
         start_forms=_start_forms(user, profiles.get(case.profile), case_id),
+        event_forms=event_forms(user, case_id),  # END-1..END-6
     )
+
+
+case_page_with = _case_page  # the case page with a problem, for the forms of other modules
 
 
 @router.get("/arenden/{case_id}", response_class=HTMLResponse)

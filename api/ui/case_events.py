@@ -1,0 +1,44 @@
+"""The case page's event form posted: ``api.case_events.report_event``, as the JSON route does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import HTTPException, Request, status
+from fastapi.responses import RedirectResponse, Response
+
+from api import case_events
+from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep, SettingsDep
+from api.ui import cases, forms
+from api.ui.common import Problem, UiUser, form_values, ui_router
+from workflows.io.case_event import REPORTS
+
+router = ui_router()
+
+
+@router.post("/arenden/{case_id}/handelser", response_model=None)
+async def report_event(
+    case_id: str,
+    request: Request,
+    user: UiUser,
+    session: SessionDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    profiles: ProfilesDep,
+    now: NowDep,
+) -> Response:
+    """An event form of the case page → the event's process page (or the case page with the error)."""
+    values = form_values(await request.form())
+    event = values.get("type", "")
+    body: dict[str, Any] = {"type": event}
+    if event in REPORTS:
+        body |= forms.body_of(REPORTS[event], values)
+    key = values.get("idempotency_key") or None
+    try:
+        out, _created = await case_events.report_event(
+            session, client, settings, profiles, user, case_id, body, key, now
+        )
+    except HTTPException as error:
+        problem = Problem.of(error, f"handelse-{event}", values)
+        return cases.case_page_with(request, user, session, profiles, case_id, now, problem)
+    return RedirectResponse(f"/ui/processer/{out.event.process_id}?startad=1", status.HTTP_303_SEE_OTHER)

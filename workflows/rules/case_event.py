@@ -1,0 +1,129 @@
+"""Pure rules of case-level events (END-1..END-6, COM-1, COM-5): who may report which event, what a
+report must hold, and when its case-worker task is due. ValueError (Swedish) for a bad report,
+PermissionError (Swedish) for a caller who may not report it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from workflows import calendar
+from workflows.io.case_event import (
+    DEATH,
+    PAUSE,
+    SERVICE_ENDED,
+    TIME_ADJUSTMENT,
+    DeathReport,
+    PauseReport,
+    ServiceEndedReport,
+    TimeAdjustmentReport,
+)
+from workflows.model import (
+    CASE_WORKER,
+    DEPUTY_MANAGER,
+    HOMECOMING_TEAM,
+    ON_CALL_SUPERVISOR,
+    PROVIDER,
+    SENIOR_CASE_WORKER,
+    Actor,
+)
+from workflows.profiles import Profile
+from workflows.rules import plausibility
+
+CASE_WORKERS = (CASE_WORKER, SENIOR_CASE_WORKER)
+PROVIDER_SIDE = (PROVIDER, HOMECOMING_TEAM, DEPUTY_MANAGER)
+# Who reports which event (DESIGN.md "case-level": provider or case worker, by the rule).
+REPORTERS: dict[str, tuple[str, ...]] = {
+    SERVICE_ENDED: (PROVIDER, *CASE_WORKERS),  # END-1
+    DEATH: (*PROVIDER_SIDE, *CASE_WORKERS, ON_CALL_SUPERVISOR),  # END-2: whoever learns first
+    PAUSE: (PROVIDER, *CASE_WORKERS),  # END-3 (the whole case: the provider alone)
+    TIME_ADJUSTMENT: (PROVIDER,),  # END-6: the provider reports the difference
+}
+EVENT_LABELS = {
+    SERVICE_ENDED: "Insats upphört",
+    DEATH: "Dödsfall",
+    PAUSE: "Uppehåll",
+    TIME_ADJUSTMENT: "Tidsjustering",
+}
+MAX_MONTH_MINUTES = 31 * 24 * 60
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+Report = ServiceEndedReport | DeathReport | PauseReport | TimeAdjustmentReport
+
+
+def check_reporter(event: str, report: Report, actor: Actor, case_provider: str | None) -> None:
+    """PermissionError when ``actor`` may not report ``event`` on a case of ``case_provider``."""
+    if actor.role not in REPORTERS[event]:
+        raise PermissionError(f"Rollen {actor.role} rapporterar inte händelsen {event}.")
+    if isinstance(report, PauseReport) and report.scope == "case" and actor.role != PROVIDER:
+        # END-3: the pause of the whole case is the provider's registration alone.
+        raise PermissionError("Uppehåll i hela ärendet registreras av hemtjänstutföraren.")
+    if actor.role in (PROVIDER, DEPUTY_MANAGER) and event != DEATH and actor.org != case_provider:
+        raise PermissionError(f"Ärendet hör till utföraren {case_provider}, inte {actor.org}.")
+
+
+def month_start(month: str) -> date:
+    """The first day of "YYYY-MM"; ValueError (Swedish) for anything else."""
+    match = _MONTH.match(month)
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"Månaden ska anges som ÅÅÅÅ-MM (fick {month!r}).")
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def check_report(report: Report, now: datetime) -> None:
+    """What a report must hold: plausible dates (at most two months back, a year ahead), the
+    services it concerns, a period in order, a month and minutes that make sense."""
+    if isinstance(report, ServiceEndedReport):
+        plausibility.check_date_near("ended_on", report.ended_on, now)
+        if not [s for s in report.services if s.strip()]:
+            raise ValueError("Ange vilka insatser som upphört (services).")
+    elif isinstance(report, DeathReport):
+        plausibility.check_date_near("died_on", report.died_on, now)
+        if report.died_on > calendar.local_date(now):
+            raise ValueError(f"died_on ({report.died_on}) ligger i framtiden.")
+    elif isinstance(report, PauseReport):
+        check_period(report.starts_on, report.ends_on, now)
+        if report.scope == "services" and not [s for s in report.services if s.strip()]:
+            raise ValueError("Ange vilka insatser som får uppehåll (services).")
+    else:
+        first = month_start(report.month)
+        plausibility.check_date_near("month", first, now)
+        if first > calendar.local_date(now):
+            raise ValueError(f"Månaden {report.month} har inte börjat.")
+        for name in ("ordered_minutes", "performed_minutes"):
+            minutes = getattr(report, name)
+            if not 0 <= minutes <= MAX_MONTH_MINUTES:
+                raise ValueError(f"{name} ska vara 0–{MAX_MONTH_MINUTES} minuter (fick {minutes}).")
+        if report.ordered_minutes == report.performed_minutes:
+            raise ValueError("Beställd och utförd tid är lika: ingen justering behövs.")
+
+
+def check_period(starts_on: date, ends_on: date | None, now: datetime) -> None:
+    """END-3: a pause period: plausible start, an end (if any) no earlier than the start."""
+    plausibility.check_date_near("starts_on", starts_on, now)
+    if ends_on is not None:
+        plausibility.check_date_near("ends_on", ends_on, now)
+        if ends_on < starts_on:
+            raise ValueError(f"Uppehållet slutar ({ends_on}) före det börjar ({starts_on}).")
+
+
+def feedback_due(reported_at: datetime, profile: Profile) -> datetime:
+    """COM-1 / END-1 / END-3: the case worker answers a provider's report within 5 working days
+    (CAL-4: the end of the 5th working day after the report's local date)."""
+    return calendar.working_days_after(reported_at, profile.deadlines.feedback_working_days)
+
+
+def period_text(starts_on: date, ends_on: date | None) -> str:
+    return f"{starts_on}–{ends_on}" if ends_on is not None else f"från {starts_on} tills vidare"
+
+
+def billing_concerns(report: Report) -> date:
+    """CAL-7 / END-4: the date whose month a report's change concerns."""
+    if isinstance(report, ServiceEndedReport):
+        return report.ended_on
+    if isinstance(report, DeathReport):
+        return report.died_on
+    if isinstance(report, PauseReport):
+        return report.starts_on
+    return month_start(report.month)
