@@ -141,6 +141,9 @@ def _token_of(request: Request) -> str | None:
     return request.cookies.get(TOKEN_COOKIE)
 
 
+INVALID_TOKEN = "Ogiltig token: signatur, utfärdare, mottagare eller giltighetstid stämmer inte."
+
+
 def current_user(request: Request, settings: SettingsDep) -> Principal:
     """The authenticated caller; 401 without a valid token or with an unknown role."""
     token = _token_of(request)
@@ -148,8 +151,12 @@ def current_user(request: Request, settings: SettingsDep) -> Principal:
         raise _unauthorized("Inloggning krävs (Authorization: Bearer <token>).")
     try:
         return principal_from_claims(decode_token(settings, token))
+    except jwt.ExpiredSignatureError as error:
+        raise _unauthorized("Ogiltig token: den har gått ut. Logga in igen.") from error
     except jwt.PyJWTError as error:
-        raise _unauthorized(f"Ogiltig token ({type(error).__name__}).") from error
+        raise _unauthorized(
+            "Ogiltig token: signatur, utfärdare, mottagare eller giltighetstid stämmer inte."
+        ) from error
     except (ValueError, KeyError) as error:
         raise _unauthorized(f"Ogiltig token: {error}.") from error
 

@@ -35,13 +35,10 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
-    """413 for a body over ``limit_of(path)`` bytes: at once when Content-Length says so, and
-    while reading a body sent without it (chunked)."""
+    """413 for a body over ``limit_of(path)`` bytes: at once when Content-Length says so; a body sent
+    without it (chunked) is read here first, up to the limit, and handed on from memory, so that
+    the answer is the 413 of the contract and never the framework's English 400."""
 
     def __init__(self, app: ASGIApp, limit_of: Callable[[str], int]) -> None:
         self.app = app
@@ -53,32 +50,48 @@ class BodyLimit:
             return
         limit = self.limit_of(scope["path"])
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if declared is not None and declared.isdigit():
+            if int(declared) > limit:
+                await _answer(send, 413, TOO_LARGE.format(limit=limit // 1024))
+                return
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive, limit)
+        if body is None:
             await _answer(send, 413, TOO_LARGE.format(limit=limit // 1024))
             return
-        received = 0
-        started = False
+        await self.app(scope, _replay(body, receive), send)
 
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise _TooLarge
-            return message
 
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body of a request without Content-Length; None once it passes ``limit``."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(parts)  # the client went away; the app will see an empty body
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
 
-        try:
-            await self.app(scope, counted, tracked)
-        except _TooLarge:
-            if started:
-                raise
-            await _answer(send, 413, TOO_LARGE.format(limit=limit // 1024))
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands out ``body`` once, then waits on the real one (disconnects)."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
 
 
 def _origin_of(scope: Scope) -> str | None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.limits import LimitError
 
@@ -104,6 +106,23 @@ class ErrorOut(BaseModel):
     detail: str | list[FieldError]
 
 
+# The framework's own answers (an unknown path, a method a route does not have) in Swedish.
+_STATUS_TEXTS = {
+    400: "Felaktig begäran.",
+    404: "Sidan eller resursen finns inte.",
+    405: "Metoden är inte tillåten för den här adressen.",
+    406: "Svarsformatet kan inte levereras.",
+    415: "Innehållstypen stöds inte.",
+}
+
+
+def swedish_detail(error: StarletteHTTPException) -> Any:
+    """The error's detail; the framework's English default phrase becomes a Swedish sentence."""
+    if error.detail == HTTPStatus(error.status_code).phrase:
+        return _STATUS_TEXTS.get(error.status_code, f"Fel {error.status_code}.")
+    return error.detail
+
+
 def install(app: FastAPI) -> None:
     """Swedish 422 answers for request validation and the limits; nothing of the input echoed."""
 
@@ -111,6 +130,10 @@ def install(app: FastAPI) -> None:
     async def _request_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
         detail = swedish_errors(error.errors()) or INVALID_INPUT
         return JSONResponse({"detail": detail}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": swedish_detail(error)}, error.status_code, headers=error.headers)
 
     @app.exception_handler(LimitError)
     async def _limits(_request: Request, error: LimitError) -> JSONResponse:
@@ -136,7 +159,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "Ogiltig indata (fält, gränser, datum), eller nyckeln användes för annat",
     },
 }
+ERROR_RESPONSES[504] = {"model": ErrorOut, "description": "Processen svarade inte i tid"}
+# What a read (GET) can answer, and what only a start or an action adds to it.
 READ_RESPONSES: dict[int | str, dict[str, Any]] = {c: ERROR_RESPONSES[c] for c in (401, 403, 404, 422)}
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {c: ERROR_RESPONSES[c] for c in (400, 409, 413)}
+PROCESS_WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {**WRITE_RESPONSES, 504: ERROR_RESPONSES[504]}
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")

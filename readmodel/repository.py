@@ -36,11 +36,12 @@ from workflows.model import (
 )
 
 # Roles that see every case of their municipality (all cases when the token names none).
-MUNICIPALITY_WIDE = (SENIOR_CASE_WORKER, SUPERVISOR, ON_CALL_SUPERVISOR, DEPUTY_MANAGER)
-# Roles that act for a unit (``org``) and see only the cases of that unit.
-UNIT_ROLES = (PROVIDER, HOMECOMING_TEAM)
+MUNICIPALITY_WIDE = (SENIOR_CASE_WORKER, SUPERVISOR, ON_CALL_SUPERVISOR)
+# Roles that act for a unit (``org``) and see only the cases of that unit (DESIGN.md: a deputy
+# manager only for its own unit's cases).
+UNIT_ROLES = (PROVIDER, HOMECOMING_TEAM, DEPUTY_MANAGER)
 # Roles that act for a unit and see, on any case, only the processes, tasks and orders of that unit.
-UNIT_SCOPED = (*UNIT_ROLES, DEPUTY_MANAGER)
+UNIT_SCOPED = UNIT_ROLES
 
 
 class Viewer(Protocol):

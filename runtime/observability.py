@@ -163,10 +163,16 @@ def configure_logging(settings: Settings, *, stream: Any = None) -> logging.Hand
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
     # uvicorn's own handlers would print plain text beside ours: let its records reach the root.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
+    # Never uvicorn's access lines: they carry raw paths with query strings (which may hold a
+    # personal identity number) and client addresses. The API writes its own request lines.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False
+    access.disabled = True
     return handler
 
 

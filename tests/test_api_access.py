@@ -128,12 +128,15 @@ async def test_the_pages_hide_another_units_processes_too(api: httpx.AsyncClient
 async def test_a_deputy_manager_of_another_unit_may_not_start_an_urgent_change_on_the_case(
     api: httpx.AsyncClient, sessions_on: sessionmaker[Session]
 ) -> None:
+    """A deputy manager acts, and sees cases, only for its own unit (DESIGN.md): another unit's
+    case is unknown to it (404, as for a provider), so it can neither read nor start anything."""
     case_id = await new_case(api)
-    refused = await api.post(
-        "/processes", json=_urgent_change(case_id), headers=keyed(await login(api, OTHER_DEPUTY))
-    )
-    assert refused.status_code == 403
-    assert refused.json() == {"detail": "Ärendet hör till utföraren hemtjanst-nord, inte hemtjanst-syd."}
+    other = await login(api, OTHER_DEPUTY)
+    refused = await api.post("/processes", json=_urgent_change(case_id), headers=keyed(other))
+    assert refused.status_code == 404
+    assert refused.json() == {"detail": "Ärendet finns inte."}
+    assert (await api.get(f"/cases/{case_id}", headers=other)).status_code == 404
+    assert case_id not in {c["id"] for c in (await api.get("/cases", headers=other)).json()}
     assert started_processes(sessions_on) == 0
     own = await api.post("/processes", json=_urgent_change(case_id), headers=keyed(await login(api, DEPUTY)))
     assert own.status_code == 201, own.text

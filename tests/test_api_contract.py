@@ -83,3 +83,16 @@ async def test_docs_are_served_without_a_cdn(api: httpx.AsyncClient) -> None:
         response = await api.get(f"/static-offline-docs/{asset}")
         assert response.status_code == 200 and len(response.content) > 10_000, asset
     assert (await api.get("/redoc")).status_code == 200
+
+
+async def test_the_frameworks_own_errors_and_token_errors_are_swedish(api: httpx.AsyncClient) -> None:
+    """Found by a tester: 405 "Method Not Allowed", 404 "Not Found" and PyJWT class names in 401."""
+    unknown = await api.get("/no-such-page")
+    assert (unknown.status_code, unknown.json()) == (404, {"detail": "Sidan eller resursen finns inte."})
+    method = await api.put("/tasks")
+    assert method.status_code == 405
+    assert method.json() == {"detail": "Metoden är inte tillåten för den här adressen."}
+    garbage = await api.get("/tasks", headers={"Authorization": "Bearer not.a.token"})
+    assert garbage.status_code == 401
+    assert "Error" not in garbage.json()["detail"]
+    assert garbage.json()["detail"].startswith("Ogiltig token")

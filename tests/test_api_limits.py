@@ -129,6 +129,28 @@ async def test_3_MB_in_other_is_413_and_leaves_no_process_row(
     assert started_processes(sessions_on) == 0
 
 
+async def test_a_body_over_the_cap_sent_without_content_length_is_413_in_swedish_too(
+    api: httpx.AsyncClient, sessions_on: sessionmaker[Session]
+) -> None:
+    """Found by a tester: a chunked body (no Content-Length) over 256 kB gave the framework's
+    English 400; a small chunked body is read as usual."""
+    case_id = await new_case(api)
+    headers = {**keyed(await login(api, CASE_WORKER)), "Content-Type": "application/json"}
+
+    async def chunks(body: bytes) -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 65_536):
+            yield body[start : start + 65_536]
+
+    big = json.dumps(order_body(case_id, other="x" * 300_000)).encode()
+    response = await api.post("/processes", content=chunks(big), headers=headers)
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Begäran är för stor: högst 256 kB."}
+    assert started_processes(sessions_on) == 0
+    small = json.dumps(order_body(case_id)).encode()
+    accepted = await api.post("/processes", content=chunks(small), headers=headers)
+    assert accepted.status_code == 201, accepted.text
+
+
 async def test_free_text_over_the_documented_cap_is_422_and_leaves_no_process_row(
     api: httpx.AsyncClient, sessions_on: sessionmaker[Session]
 ) -> None:

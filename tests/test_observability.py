@@ -286,3 +286,17 @@ def test_worker_metrics_settings_default_to_port_9464_and_an_empty_port_turns_th
     assert Settings().worker_metrics_port is None
     monkeypatch.setenv("HEMTJANST_LOG_LEVEL", "debug")
     assert Settings().log_level == "DEBUG"
+
+
+def test_uvicorn_access_lines_never_reach_the_log_even_when_uvicorn_has_set_them_up(
+    log_lines: io.StringIO,
+) -> None:
+    """Found by a tester: a query string with a personal identity number reached the log through
+    uvicorn's access logger. The API writes its own request lines (route templates, no queries)."""
+    logging.getLogger("uvicorn.access").info(
+        '%s - "%s %s HTTP/%s" %d', "127.0.0.1:1", "GET", "/tasks?case_id=19121212-1212", "1.1", 200
+    )
+    logging.getLogger("uvicorn.error").info("Application startup complete.")
+    text = log_lines.getvalue()
+    assert "19121212" not in text
+    assert "Application startup complete." in text

@@ -11,9 +11,9 @@ from api.auth import CurrentUser
 from api.case_events import CaseEventOut
 from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep, SettingsDep
 from api.idempotency import KeyHeader
-from api.validation import ERROR_RESPONSES
+from api.validation import PROCESS_WRITE_RESPONSES, READ_RESPONSES
 
-router = APIRouter(prefix="/cases", tags=["cases"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/cases", tags=["cases"], responses=READ_RESPONSES)
 
 EXAMPLES = [
     {"type": "service_ended", "ended_on": "2027-03-10", "services": ["Städning"]},
@@ -29,7 +29,7 @@ EXAMPLES = [
 ]
 
 
-@router.post("/{case_id}/events", status_code=status.HTTP_201_CREATED)
+@router.post("/{case_id}/events", status_code=status.HTTP_201_CREATED, responses=PROCESS_WRITE_RESPONSES)
 async def report_event(
     case_id: str,
     user: CurrentUser,

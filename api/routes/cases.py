@@ -24,12 +24,12 @@ from api.schemas import (
     OrderOut,
     ProcessSummaryOut,
 )
-from api.validation import ERROR_RESPONSES, shown
+from api.validation import READ_RESPONSES, WRITE_RESPONSES, shown
 from readmodel import repository as repo
 from readmodel.models import Case, Decision
 from workflows.model import CASE_WORKER, ON_CALL_SUPERVISOR, SENIOR_CASE_WORKER
 
-router = APIRouter(prefix="/cases", tags=["cases"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/cases", tags=["cases"], responses=READ_RESPONSES)
 
 REGISTRARS = (CASE_WORKER, SENIOR_CASE_WORKER, ON_CALL_SUPERVISOR)
 DecisionKind = Literal["care", "service", "safety_alarm", "hsl", "meals", "night"]
@@ -62,7 +62,7 @@ class CaseIn(CheckedRequest):
     decisions: list[DecisionIn] = Field(default_factory=list)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
 async def register_case(
     body: CaseIn,
     user: Annotated[Principal, Depends(require_roles(*REGISTRARS))],

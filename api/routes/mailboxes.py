@@ -22,7 +22,7 @@ from api.errors import not_found, unprocessable
 from api.idempotency import KeyHeader
 from api.limits import CheckedRequest
 from api.schemas import MessageOut
-from api.validation import ERROR_RESPONSES
+from api.validation import READ_RESPONSES, WRITE_RESPONSES
 from readmodel import repository as repo
 from readmodel.models import Message
 from workflows.model import (
@@ -38,7 +38,7 @@ from workflows.model import (
 from workflows.profiles import Profile, provider_mailbox
 from workflows.rules import communication
 
-router = APIRouter(prefix="/mailboxes", tags=["mailboxes"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/mailboxes", tags=["mailboxes"], responses=READ_RESPONSES)
 
 PROVIDER_PREFIX = provider_mailbox("")
 UNIT_READERS = (PROVIDER, HOMECOMING_TEAM, DEPUTY_MANAGER)
@@ -111,7 +111,7 @@ async def list_messages(
     return [MessageOut.model_validate(row) for row in repo.mailbox_messages(session, user, mailbox)]
 
 
-@router.post("/{mailbox}/messages", status_code=status.HTTP_201_CREATED)
+@router.post("/{mailbox}/messages", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
 async def post_message(
     mailbox: str,
     body: MessageIn,

@@ -16,10 +16,10 @@ from api.auth import CurrentUser
 from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep, SettingsDep
 from api.idempotency import KeyHeader
 from api.schemas import HistoryEntryOut, HistoryOut, ProcessStateOut
-from api.validation import ERROR_RESPONSES
+from api.validation import PROCESS_WRITE_RESPONSES, READ_RESPONSES
 from workflows import calendar
 
-router = APIRouter(prefix="/processes", tags=["processes"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/processes", tags=["processes"], responses=READ_RESPONSES)
 
 START_EXAMPLE = {
     "type": "order",
@@ -30,7 +30,7 @@ START_EXAMPLE = {
 }
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=PROCESS_WRITE_RESPONSES)
 async def start_process(
     user: CurrentUser,
     session: SessionDep,
@@ -64,7 +64,7 @@ async def get_history(
     return HistoryOut(process_id=state.process_id, type=state.type, case_id=state.case_id, entries=entries)
 
 
-@router.post("/{process_id:path}/actions/{action}")
+@router.post("/{process_id:path}/actions/{action}", responses=PROCESS_WRITE_RESPONSES)
 async def perform_action(
     process_id: str,
     action: str,
