@@ -19,9 +19,10 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.ui import when
-from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, SENIOR, SUITE_MOMENT, Actor, scenario_clock
+from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, SENIOR, SUITE_MOMENT, scenario_clock
 from tests.test_api_support import api_client, keyed, login, new_case, start_order
 from tests.test_ui import ui_login
+from workflows.model import Actor
 
 SUPERVISOR = Actor(user_id="sv-gun", role="supervisor", name="Gun Tillsyn")
 

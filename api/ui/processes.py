@@ -53,6 +53,20 @@ def temporal_link(settings: Settings, user: Principal, process_id: str) -> str:
     return f"{settings.temporal_web_base}/namespaces/{namespace}/workflows/{quote(process_id, safe='')}"
 
 
+PROPOSED = "proposed_"
+
+
+def published_proposals(details: dict[str, object]) -> dict[str, str]:
+    """What a process publishes as ``proposed_<field>`` in its details (UC-4, NEW-*: the proposed
+    decision date, the only one the validator accepts), as form values for that field of any
+    action; a proposal the process makes for one action (``proposals``) goes before it."""
+    return {
+        key.removeprefix(PROPOSED): str(value)
+        for key, value in details.items()
+        if key.startswith(PROPOSED) and isinstance(value, str | int) and str(value)
+    }
+
+
 def _action_forms(
     user: Principal, state: ProcessStateOut, now: datetime, profile: Profile | None
 ) -> list[GeneratedForm]:
@@ -60,13 +74,14 @@ def _action_forms(
     if cls is None:
         return []
     proposals = cls.proposals(state.details, profile, now) if profile is not None else {}
+    general = published_proposals(state.details)
     return [
         GeneratedForm(
             form_id=f"atgard-{task.action}",
             title=task.title,
             action_url=f"{process_url(state.process_id)}/atgard/{task.action}",
             fields=forms.with_proposals(
-                forms.describe(cls.ACTIONS[task.action]), proposals.get(task.action, {})
+                forms.describe(cls.ACTIONS[task.action]), general | proposals.get(task.action, {})
             ),
             submit=labels.action_label(task.action),
             due_at=task.due_at,
