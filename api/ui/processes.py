@@ -216,6 +216,8 @@ async def process_page(
     profile = profiles.get(case.profile) if case is not None else None
     tasks = [(t, t.overdue or (t.due_at is not None and t.due_at < now)) for t in state.open_tasks]
     action_forms = _action_forms(user, state, now, profile)
+    ordered = [o for o in repo.orders_of_case(session, user, row.case_id) if o.id == row.id]
+    items = [str(i.get("name", "")) if isinstance(i, dict) else str(i) for o in ordered for i in o.items]
     return render(
         request,
         "process.html",
@@ -223,7 +225,7 @@ async def process_page(
         state=state,
         facts=people.facts_of(session, user, case) if case is not None else None,
         tasks=tasks,
-        details=_details(state),
+        details=([("Beställda insatser", ", ".join(items))] if items else []) + _details(state),
         deadline_forms=[f for f in action_forms if f.due_at is not None],
         optional_forms=[f for f in action_forms if f.due_at is None],
         flash=_flash(request),
