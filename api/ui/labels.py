@@ -179,8 +179,12 @@ def role_label(role: str | None) -> str:
     return "" if role is None else ROLE_LABELS.get(role, role)
 
 
+# Process types the gateway's labels do not name (the follow-up cycle runs in the background).
+MORE_PROCESS_LABELS = {"follow-up-cycle": "Uppföljningscykel"}
+
+
 def process_label(process_type: str) -> str:
-    return PROCESS_LABELS.get(process_type, process_type)
+    return PROCESS_LABELS.get(process_type) or MORE_PROCESS_LABELS.get(process_type, _code(process_type))
 
 
 def status_label(status: str) -> str:
