@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     ui_port: int = 8233
+    # The Temporal Web UI that supervisors' links on the history pages open; None: the local dev
+    # server's (http://localhost:<ui_port>); "" hides the links.
+    temporal_web_url: str | None = None
     dev_server_port: int = 7233
 
     # The worker's Temporal SDK metrics in Prometheus format at http://host:port/metrics; an empty
@@ -162,6 +165,13 @@ class Settings(BaseSettings):
         """The codec endpoint of the local API, which the dev server's Web UI is configured with."""
         host = "localhost" if self.api_host in ("127.0.0.1", "0.0.0.0") else self.api_host
         return f"http://{host}:{self.api_port}/codec"
+
+    @property
+    def temporal_web_base(self) -> str:
+        """The Temporal Web UI's address without a trailing slash ("" when there is none)."""
+        if self.temporal_web_url is not None:
+            return self.temporal_web_url.rstrip("/")
+        return f"http://localhost:{self.ui_port}"
 
     @property
     def local_dev(self) -> bool:

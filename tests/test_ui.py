@@ -25,8 +25,9 @@ from workflows.io.order import RegisterExecution, StartOrder
 from workflows.model import Actor
 
 CONFIRM_TITLE = "Bekräfta mottagen beställning"
-# ORD-1: an order sent Friday 2026-11-20 10:00 is confirmed by Monday 2026-11-23 10:00 (CAL-5).
-CONFIRM_DUE_LOCAL = "mån 2026-11-23 10:00"
+# ORD-1: an order sent Friday 2026-11-20 10:00 is confirmed by Monday 2026-11-23 10:00 (CAL-5),
+# read on Sunday 2026-11-22 (the suite's moment) as people say it.
+CONFIRM_DUE_LOCAL = "senast mån 23 nov 10:00"
 ORDER_FORM = {
     "type": "order",
     "start_date": "2026-11-30",
@@ -106,11 +107,16 @@ async def test_without_dev_login_the_login_page_says_so_and_a_post_is_404(
         assert "set-cookie" not in posted.headers
 
 
-async def test_a_login_without_user_id_shows_a_swedish_error_with_422(http: httpx.AsyncClient) -> None:
-    response = await http.post("/ui/login", data={"role": "provider", "sub": "", "name": ""})
+async def test_a_login_without_user_id_redirects_to_the_form_showing_a_swedish_error_with_422(
+    http: httpx.AsyncClient,
+) -> None:
+    posted = await http.post("/ui/login", data={"role": "provider", "sub": "", "name": ""})
+    assert posted.status_code == 303 and posted.headers["location"] == "/ui/login"  # post/redirect/get
+    response = await http.get("/ui/login")
     assert response.status_code == 422
     assert 'role="alert"' in response.text
     assert "Användar-id: måste fyllas i." in response.text
+    assert (await http.get("/ui/login")).status_code == 200  # a reload shows the form afresh
 
 
 async def test_ORD_1_the_inbox_shows_the_confirm_task_in_swedish_with_its_local_due_time(
@@ -166,7 +172,7 @@ async def test_ORD_1_starting_an_order_through_the_form_redirects_to_its_process
     page = await http.get(response.headers["location"])
     assert page.status_code == 200
     assert "Processen är startad." in page.text
-    assert "<h1>Beställning</h1>" in page.text
+    assert "<h1>Beställning – Greta Exempel</h1>" in page.text  # the person, not the case id
     assert CONFIRM_TITLE in page.text and CONFIRM_DUE_LOCAL in page.text
 
     again = await http.post("/ui/processer", data=form)  # a double-clicked start
@@ -204,13 +210,18 @@ async def test_ORD_2_an_execution_date_in_the_future_shows_the_swedish_error_wit
     await ui_login(http, PROVIDER)
     future = date(2026, 12, 22)  # a month after the suite's scenario moment
     action_url = f"/ui/processer/{process_id}/atgard/register_execution"
-    response = await http.post(
-        action_url, data={"execution_date": future.isoformat(), "idempotency_key": "k1"}
-    )
+    posted = await http.post(action_url, data={"execution_date": future.isoformat(), "idempotency_key": "k1"})
+    assert posted.status_code == 303  # post/redirect/get: a reload does not post again
+    assert posted.headers["location"] == f"/ui/processer/{process_id}"
+    response = await http.get(posted.headers["location"])
 
     assert response.status_code == 422
     assert 'role="alert"' in response.text
-    assert f"Verkställighetsdatum {future} ligger i framtiden." in response.text
+    message = f"Verkställighetsdatum {future} ligger i framtiden."
+    assert message in response.text
+    field_id = "atgard-register_execution-execution_date"
+    assert f'aria-invalid="true" aria-describedby="{field_id}-fel"' in response.text
+    assert f'<p class="field-error" id="{field_id}-fel">{message}</p>' in response.text
     assert f'value="{future}"' in response.text  # the form keeps what was typed
     assert await history_texts(http, process_id) == before
     state = (await http.get(f"/processes/{process_id}", headers=await login(http, PROVIDER))).json()
@@ -224,9 +235,11 @@ async def test_a_missing_required_field_is_422_with_the_field_named_in_swedish(
     process_id = (await start_order(http, case_id))["process_id"]
     await ui_login(http, PROVIDER)
     form = {"idempotency_key": "form-key-1"}  # every rendered form carries its key
-    response = await http.post(f"/ui/processer/{process_id}/atgard/register_execution", data=form)
+    posted = await http.post(f"/ui/processer/{process_id}/atgard/register_execution", data=form)
+    response = await http.get(posted.headers["location"])
     assert response.status_code == 422
     assert "Verkställighetsdatum (första utförda besöket): måste fyllas i." in response.text
+    assert 'id="atgard-register_execution-execution_date-fel">måste fyllas i</p>' in response.text
 
 
 async def test_the_wrong_role_sees_no_form_and_a_forced_post_is_403(http: httpx.AsyncClient) -> None:
@@ -237,7 +250,8 @@ async def test_the_wrong_role_sees_no_form_and_a_forced_post_is_403(http: httpx.
     assert page.status_code == 200
     assert "/atgard/confirm" not in page.text  # the provider's task: shown, but no form
     assert CONFIRM_TITLE in page.text
-    response = await http.post(f"/ui/processer/{process_id}/atgard/confirm", data={"idempotency_key": "x"})
+    posted = await http.post(f"/ui/processer/{process_id}/atgard/confirm", data={"idempotency_key": "x"})
+    response = await http.get(posted.headers["location"])
     assert response.status_code == 403
     assert "utförs av hemtjänstutförare" in response.text
 

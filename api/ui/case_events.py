@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 
 from api import case_events
 from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep, SettingsDep
-from api.ui import cases, forms
+from api.ui import forms
 from api.ui.common import Problem, UiUser, form_values, ui_router
 from workflows.io.case_event import REPORTS
 
@@ -40,5 +41,5 @@ async def report_event(
         )
     except HTTPException as error:
         problem = Problem.of(error, f"handelse-{event}", values)
-        return cases.case_page_with(request, user, session, profiles, case_id, now, problem)
+        return problem.redirect(request, f"/ui/arenden/{quote(case_id)}")
     return RedirectResponse(f"/ui/processer/{out.event.process_id}?startad=1", status.HTTP_303_SEE_OTHER)

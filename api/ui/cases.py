@@ -1,28 +1,73 @@
-"""The cases list, a case's page and the start of a process from either."""
+"""The cases list with the registration of a case, a case's page, the start of a process from
+either, and a message about the case to a function mailbox (COM-2)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+from urllib.parse import quote
 
-from fastapi import HTTPException, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import HTTPException, Request, Response, status
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 
 from api import services
 from api.auth import Principal
 from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep, SettingsDep
 from api.errors import not_found
+from api.limits import LimitError
+from api.routes import cases as case_routes
+from api.routes import mailboxes as mailbox_routes
 from api.schemas import DecisionOut, InboxTaskOut, OrderOut
-from api.ui import forms, labels
+from api.ui import forms, labels, people
 from api.ui.case_event_forms import event_forms
 from api.ui.common import GeneratedForm, Problem, UiUser, error_page, form_values, render, ui_router
+from api.validation import validation_detail
 from readmodel import repository as repo
-from readmodel.models import Case
+from readmodel.models import Case, Decision
 from workflows.process import ProcessWorkflow
-from workflows.profiles import Profile
+from workflows.profiles import Profile, provider_mailbox
 from workflows.registry import PROCESS_TYPES
 
 router = ui_router()
+
+CASES = "/ui/arenden"
+REGISTER_FORM = "registrera-arende"
+MESSAGE_FORM = "skriv-meddelande"
+
+
+@dataclass
+class DecisionForm:
+    """One current decision of a case being registered (api.routes.cases.DecisionIn)."""
+
+    kind: Literal["care", "service", "safety_alarm", "hsl", "meals", "night"]
+    services: list[str]
+    start_date: date
+    end_date: date | None = None
+    new_case: bool = False
+
+
+@dataclass
+class CaseForm:
+    """The registration of a person's case (api.routes.cases.CaseIn) as a form."""
+
+    person_name: str
+    provider_id: str | None = None
+    case_worker_id: str | None = None
+    decisions: list[DecisionForm] = field(default_factory=list)
+
+
+@dataclass
+class MessageForm:
+    """COM-2: a message about this one case to a function mailbox (api.routes.mailboxes.MessageIn)."""
+
+    mailbox: str
+    subject: str
+    body: str
+    changed_need: bool = False
+    reason_self_contact: str | None = None
 
 
 def _startable(user: Principal, profile: Profile | None, creates_case: bool) -> list[type[ProcessWorkflow]]:
@@ -36,13 +81,35 @@ def _startable(user: Principal, profile: Profile | None, creates_case: bool) -> 
     ]
 
 
-def _start_forms(user: Principal, profile: Profile | None, case_id: str | None) -> list[GeneratedForm]:
+def decision_text(decision: Decision) -> str:
+    """A decision as people name it: kind, services and start date."""
+    services_text = ", ".join(str(s) for s in decision.services) or labels.decision_kind_label(decision.kind)
+    start = f" från {decision.start_date}" if decision.start_date else ""
+    return f"{labels.decision_kind_label(decision.kind)}: {services_text}{start}"
+
+
+def _with_decisions(fields: list[forms.FormField], decisions: list[Decision]) -> list[forms.FormField]:
+    """A ``decision_id`` field as a choice among the case's current decisions, not an id to type."""
+    options = [("", "– inget särskilt beslut –")] + [(d.id, decision_text(d)) for d in decisions]
+    return [
+        dataclasses.replace(ff, kind="select", options=options) if ff.name == "decision_id" else ff
+        for ff in fields
+    ]
+
+
+def start_fields(cls: type[ProcessWorkflow], decisions: list[Decision]) -> list[forms.FormField]:
+    return _with_decisions(forms.describe(cls.START_REQUEST), decisions)
+
+
+def _start_forms(
+    user: Principal, profile: Profile | None, case_id: str | None, decisions: list[Decision]
+) -> list[GeneratedForm]:
     return [
         GeneratedForm(
             form_id=f"starta-{cls.process_type}",
             title=f"Starta {labels.process_label(cls.process_type).lower()}",
             action_url="/ui/processer",
-            fields=forms.describe(cls.START_REQUEST),
+            fields=start_fields(cls, decisions),
             submit="Starta",
             hidden={"type": cls.process_type, **({"case_id": case_id} if case_id else {})},
         )
@@ -50,52 +117,116 @@ def _start_forms(user: Principal, profile: Profile | None, case_id: str | None) 
     ]
 
 
-def _cases_page(
-    request: Request, user: Principal, session: SessionDep, problem: Problem | None = None
-) -> HTMLResponse:
-    cases = repo.list_cases(session, user)
-    return render(
-        request, "cases.html", user, problem, cases=cases, start_forms=_start_forms(user, None, None)
-    )
+def _register_form(user: Principal) -> list[GeneratedForm]:
+    if user.role not in case_routes.REGISTRARS:
+        return []
+    return [
+        GeneratedForm(
+            form_id=REGISTER_FORM,
+            title="Registrera ärende med gällande beslut",
+            action_url=CASES,
+            fields=forms.describe(CaseForm),
+            submit="Registrera ärendet",
+            intro="Ansvarig handläggare blir du om fältet lämnas tomt.",
+        )
+    ]
 
 
 @router.get("/arenden", response_class=HTMLResponse)
 async def cases(request: Request, user: UiUser, session: SessionDep) -> HTMLResponse:
-    """The cases visible to the caller; the start of processes that create their case."""
-    return _cases_page(request, user, session)
-
-
-def _case_page(
-    request: Request,
-    user: Principal,
-    session: SessionDep,
-    profiles: dict[str, Profile],
-    case_id: str,
-    now: datetime,
-    problem: Problem | None = None,
-) -> HTMLResponse:
-    case: Case | None = repo.get_visible_case(session, user, case_id)
-    if case is None:
-        return error_page(request, user, not_found("Ärendet finns inte."))
+    """The cases visible to the caller; registering a case; the start of processes that create their
+    case."""
+    rows = repo.list_cases(session, user)
     return render(
         request,
-        "case.html",
+        "cases.html",
         user,
-        problem,
-        case=case,
-        processes=repo.processes_of_case(session, user, case_id),
-        decisions=[DecisionOut.model_validate(d) for d in repo.decisions_of_case(session, case_id)],
-        orders=[OrderOut.model_validate(o) for o in repo.orders_of_case(session, user, case_id)],
-        tasks=[
-            InboxTaskOut.model_validate(t).with_overdue(now)
-            for t in repo.open_tasks_of_case(session, user, case_id)
-        ],
-        start_forms=_start_forms(user, profiles.get(case.profile), case_id),
-        event_forms=event_forms(user, case_id),  # END-1..END-6
+        cases=[people.facts_of(session, user, c) for c in rows],
+        start_forms=_register_form(user) + _start_forms(user, None, None, []),
     )
 
 
-case_page_with = _case_page  # the case page with a problem, for the forms of other modules
+def _parse_case(values: dict[str, str]) -> case_routes.CaseIn:
+    body = forms.body_of(CaseForm, values)
+    try:
+        return case_routes.CaseIn.model_validate(body)
+    except LimitError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, error.problems) from error
+    except ValidationError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, validation_detail(error)) from error
+
+
+@router.post("/arenden", response_model=None)
+async def register_case(
+    request: Request,
+    user: UiUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    profiles: ProfilesDep,
+    now: NowDep,
+) -> Response:
+    """The registration form → the route of POST /cases → the new case's page (303)."""
+    values = form_values(await request.form())
+    try:
+        if user.role not in case_routes.REGISTRARS:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "Bara handläggare registrerar ärenden.")
+        body = _parse_case(values)
+        created = await case_routes.register_case(
+            body,
+            user,
+            session,
+            settings,
+            profiles,
+            now,
+            request,
+            Response(),
+            values.get("idempotency_key") or None,
+        )
+    except HTTPException as error:
+        problem = Problem.of(error, REGISTER_FORM, values, forms.describe(CaseForm))
+        return problem.redirect(request, CASES)
+    target = f"{CASES}/{quote(created.case_id)}?registrerat=1"
+    return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
+
+
+def _mailbox_choices(case: Case, profile: Profile | None, user: Principal) -> list[tuple[str, str]]:
+    """Where a message about the case may go: the authority's functions and the case's provider."""
+    names: list[str] = []
+    if profile is not None:
+        boxes = profile.mailboxes
+        names += [boxes.case_workers, boxes.reception, boxes.senior_case_worker, boxes.on_call]
+    if case.provider_id and provider_mailbox(case.provider_id) != provider_mailbox(user.org or ""):
+        names.append(provider_mailbox(case.provider_id))
+    return [("", "– välj –")] + [(n, labels.mailbox_label(n)) for n in dict.fromkeys(names)]
+
+
+def _message_form(case: Case, profile: Profile | None, user: Principal) -> list[GeneratedForm]:
+    if user.role in services.READ_ONLY:
+        return []
+    fields = [
+        dataclasses.replace(ff, kind="select", options=_mailbox_choices(case, profile, user))
+        if ff.name == "mailbox"
+        else ff
+        for ff in forms.describe(MessageForm)
+    ]
+    return [
+        GeneratedForm(
+            form_id=MESSAGE_FORM,
+            title="Skriv till en funktionsbrevlåda om ärendet",
+            action_url=f"{CASES}/{quote(case.id)}/meddelande",
+            fields=fields,
+            submit="Skicka meddelandet",
+            intro="Meddelandet gäller bara det här ärendet (COM-2) och går till en funktion, inte en person.",
+        )
+    ]
+
+
+def _flash(request: Request) -> str:
+    if request.query_params.get("registrerat"):
+        return "Ärendet är registrerat."
+    if request.query_params.get("skickat"):
+        return "Meddelandet är skickat."
+    return ""
 
 
 @router.get("/arenden/{case_id}", response_class=HTMLResponse)
@@ -107,8 +238,72 @@ async def case_page(
     profiles: ProfilesDep,
     now: NowDep,
 ) -> HTMLResponse:
-    """One case: decisions, orders oldest first (ORD-7), processes, open tasks, start forms."""
-    return _case_page(request, user, session, profiles, case_id, now)
+    """One case: the person, decisions, orders oldest first (ORD-7), processes, open tasks, the
+    start forms and the message form."""
+    case: Case | None = repo.get_visible_case(session, user, case_id)
+    if case is None:
+        return error_page(request, user, not_found("Ärendet finns inte."))
+    decisions = list(repo.decisions_of_case(session, case_id))
+    profile = profiles.get(case.profile)
+    return render(
+        request,
+        "case.html",
+        user,
+        case=case,
+        facts=people.facts_of(session, user, case),
+        processes=repo.processes_of_case(session, user, case_id),
+        decisions=[DecisionOut.model_validate(d) for d in decisions],
+        orders=[OrderOut.model_validate(o) for o in repo.orders_of_case(session, user, case_id)],
+        tasks=[
+            InboxTaskOut.model_validate(t).with_overdue(now)
+            for t in repo.open_tasks_of_case(session, user, case_id)
+        ],
+        start_forms=_start_forms(user, profile, case_id, decisions),
+        message_forms=_message_form(case, profile, user),
+        event_forms=event_forms(user, case_id),  # END-1..END-6
+        flash=_flash(request),
+        now=now,
+    )
+
+
+@router.post("/arenden/{case_id}/meddelande", response_model=None)
+async def write_message(
+    case_id: str,
+    request: Request,
+    user: UiUser,
+    session: SessionDep,
+    profiles: ProfilesDep,
+    now: NowDep,
+) -> Response:
+    """COM-2: the message form → the route of POST /mailboxes/{mailbox}/messages → the case (303)."""
+    values = form_values(await request.form())
+    page = f"{CASES}/{quote(case_id)}"
+    body: dict[str, Any] = forms.body_of(MessageForm, values)
+    mailbox = str(body.pop("mailbox", ""))
+    try:
+        if repo.get_visible_case(session, user, case_id) is None:
+            raise not_found("Ärendet finns inte.")
+        if not mailbox:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                [{"loc": ["mailbox"], "msg": "måste fyllas i", "type": "missing"}],
+            )
+        try:
+            message = mailbox_routes.MessageIn.model_validate({**body, "case_id": case_id})
+        except LimitError as error:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, error.problems) from error
+        except ValidationError as error:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, validation_detail(error)) from error
+        await mailbox_routes.post_message(
+            mailbox, message, user, session, profiles, now, Response(), values.get("idempotency_key") or None
+        )
+    except HTTPException as error:
+        unseen = repo.get_visible_case(session, user, case_id) is None
+        if error.status_code == status.HTTP_404_NOT_FOUND and unseen:
+            return error_page(request, user, error)
+        problem = Problem.of(error, MESSAGE_FORM, values, forms.describe(MessageForm))
+        return problem.redirect(request, page)
+    return RedirectResponse(f"{page}?skickat=1", status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/processer", response_model=None)
@@ -121,13 +316,16 @@ async def start_process(
     profiles: ProfilesDep,
     now: NowDep,
 ) -> Response:
-    """The start form of a case (or of the cases list) → services.start_process → the process page."""
+    """The start form of a case (or of the cases list) → services.start_process → the process page;
+    a refused start → back to the page of the form, with the error (post/redirect/get)."""
     values = form_values(await request.form())
     process_type = values.get("type", "")
     case_id = values.get("case_id") or None
     cls = PROCESS_TYPES.get(process_type)
     body: dict[str, Any] = {"type": process_type}
+    fields: list[forms.FormField] = []
     if cls is not None:
+        fields = forms.describe(cls.START_REQUEST)
         body |= forms.body_of(cls.START_REQUEST, values)
     if case_id is not None:
         body["case_id"] = case_id
@@ -136,8 +334,43 @@ async def start_process(
             session, client, settings, profiles, user, body, values.get("idempotency_key") or None, now
         )
     except HTTPException as error:
-        problem = Problem.of(error, f"starta-{process_type}", values)
-        if case_id is None:
-            return _cases_page(request, user, session, problem)
-        return _case_page(request, user, session, profiles, case_id, now, problem)
+        problem = Problem.of(error, f"starta-{process_type}", values, fields)
+        return problem.redirect(request, CASES if case_id is None else f"{CASES}/{quote(case_id)}")
     return RedirectResponse(f"/ui/processer/{state.process_id}?startad=1", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/arenden/{case_id}/historik", response_class=HTMLResponse)
+async def case_history(
+    case_id: str,
+    request: Request,
+    user: UiUser,
+    session: SessionDep,
+    client: ClientDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    """Historik: the case's history across all its processes the caller may see, as one timeline."""
+    from api.ui.processes import temporal_link  # one link rule for both history pages
+
+    case: Case | None = repo.get_visible_case(session, user, case_id)
+    if case is None:
+        return error_page(request, user, not_found("Ärendet finns inte."))
+    facts = people.facts_of(session, user, case)
+    rows = list(repo.processes_of_case(session, user, case_id))
+    entries: list[tuple[datetime, str, str, str, str]] = []
+    links: list[tuple[str, str, str]] = []
+    for row in rows:
+        state = await services.process_state(session, client, row, settings)
+        label = labels.process_label(row.type) + (f" {row.seq}" if row.seq > 1 else "")
+        links.append((row.id, label, temporal_link(settings, user, row.id)))
+        entries += [(e.at, label, row.id, e.actor, e.text) for e in state.timeline]
+    entries.sort(key=lambda e: e[0])
+    return render(
+        request,
+        "history.html",
+        user,
+        heading="Historik för ärendet",
+        case=case,
+        facts=facts,
+        entries=entries,
+        links=links,
+    )

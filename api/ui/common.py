@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from api.auth import Principal, current_user
 from api.deps import SettingsDep
-from api.ui import forms, labels
+from api.ui import forms, labels, prg, when
 from workflows import calendar
 
 HERE = Path(__file__).parent
@@ -41,7 +41,13 @@ def local_time(instant: datetime | None) -> str:
 
 
 templates.env.filters["local"] = local_time
+templates.env.filters["day"] = when.day
 templates.env.globals.update(
+    due_text=when.due_text,
+    moment=when.moment,
+    unit_label=labels.unit_label,
+    mailbox_label=labels.mailbox_label,
+    decision_status_label=labels.decision_status_label,
     field_label=labels.field_label,
     choice_label=labels.choice_label,
     action_label=labels.action_label,
@@ -78,10 +84,43 @@ class Problem:
     messages: list[str]
     form: str = ""  # the id of the form whose values are shown again
     values: Mapping[str, str] = field(default_factory=dict)
+    fields: Mapping[str, str] = field(default_factory=dict)  # input name -> its message
 
     @classmethod
-    def of(cls, error: HTTPException, form: str = "", values: Mapping[str, str] | None = None) -> Problem:
-        return cls(error.status_code, forms.error_messages(error.detail), form, values or {})
+    def of(
+        cls,
+        error: HTTPException,
+        form: str = "",
+        values: Mapping[str, str] | None = None,
+        fields: list[forms.FormField] | None = None,
+    ) -> Problem:
+        return cls(
+            error.status_code,
+            forms.error_messages(error.detail),
+            form,
+            values or {},
+            forms.field_messages(error.detail, fields or []),
+        )
+
+    def redirect(self, request: Request, target: str) -> Response:
+        """Post/redirect/get: 303 to the page ``target`` that shows this problem (api.ui.prg)."""
+        return prg.redirect_with_problem(
+            request, target, self.status_code, self.messages, self.form, dict(self.values), dict(self.fields)
+        )
+
+    @classmethod
+    def pending(cls, request: Request) -> Problem | None:
+        """The problem a failed post left for the page being shown."""
+        data = prg.pending_problem(request)
+        if data is None:
+            return None
+        return cls(
+            int(data.get("status", status.HTTP_422_UNPROCESSABLE_CONTENT)),
+            [str(m) for m in data.get("messages", [])],
+            str(data.get("form", "")),
+            {str(k): str(v) for k, v in dict(data.get("values", {})).items()},
+            {str(k): str(v) for k, v in dict(data.get("fields", {})).items()},
+        )
 
 
 @dataclass
@@ -112,8 +151,11 @@ def render(
     status_code: int = status.HTTP_200_OK,
     **context: Any,
 ) -> HTMLResponse:
+    from_redirect = problem is None and request.method == "GET"
+    if from_redirect:
+        problem = Problem.pending(request)
     values = problem.values if problem else {}
-    return templates.TemplateResponse(
+    response = templates.TemplateResponse(
         request,
         template,
         {
@@ -121,10 +163,14 @@ def render(
             "problem": problem,
             "values": values,
             "failed_form": problem.form if problem else "",
+            "field_errors": problem.fields if problem else {},
             **context,
         },
         status_code=problem.status_code if problem else status_code,
     )
+    if from_redirect and prg.COOKIE in request.cookies:
+        prg.drop(response)
+    return response
 
 
 def error_page(request: Request, user: Principal | None, error: HTTPException) -> HTMLResponse:

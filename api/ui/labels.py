@@ -179,8 +179,12 @@ def role_label(role: str | None) -> str:
     return "" if role is None else ROLE_LABELS.get(role, role)
 
 
+# Process types the gateway's labels do not name (the follow-up cycle runs in the background).
+MORE_PROCESS_LABELS = {"follow-up-cycle": "Uppföljningscykel"}
+
+
 def process_label(process_type: str) -> str:
-    return PROCESS_LABELS.get(process_type, process_type)
+    return PROCESS_LABELS.get(process_type) or MORE_PROCESS_LABELS.get(process_type, _code(process_type))
 
 
 def status_label(status: str) -> str:
@@ -193,3 +197,63 @@ def decision_kind_label(kind: str) -> str:
 
 def order_status_label(status: str) -> str:
     return ORDER_STATUS_LABELS.get(status, _code(status))
+
+
+# -- units, mailboxes, people ----------------------------------------------------------------
+
+# Display names of the units the default profile names; any other unit id is read as words
+# ("hemtjanst-nord" → "Hemtjänst Nord") until the municipality's unit register is connected.
+UNIT_NAMES = {
+    "hemtjanst-kommunal": "Kommunens hemtjänst",
+    "hemgangsteam": "Hemgångsteamet",
+    "larmteam": "Larmteamet",
+    "nattdistrikt": "Nattdistriktet",
+}
+
+# Words of unit ids written without Swedish letters.
+UNIT_WORDS = {
+    "hemtjanst": "Hemtjänst",
+    "hemgangsteam": "Hemgångsteam",
+    "sodra": "Södra",
+    "ostra": "Östra",
+    "vastra": "Västra",
+    "norra": "Norra",
+    "syd": "Syd",
+    "nord": "Nord",
+    "ost": "Öst",
+    "vast": "Väst",
+    "omsorg": "Omsorg",
+    "ab": "AB",
+}
+
+# The authority's function mailboxes (workflows/profiles.py Mailboxes) by their default names.
+MAILBOX_NAMES = {
+    "case-workers": "Biståndshandläggarna",
+    "senior-case-worker": "Förste biståndshandläggaren",
+    "billing": "Debiteringen",
+    "reception": "Mottagningsfunktionen",
+    "on-call": "Jourhavande arbetsledare",
+}
+
+
+def unit_label(org: str | None) -> str:
+    """A provider's or team's display name from its unit id (empty for none)."""
+    if not org:
+        return ""
+    if org in UNIT_NAMES:
+        return UNIT_NAMES[org]
+    words = [UNIT_WORDS.get(word, word.capitalize()) for word in org.replace("_", "-").split("-") if word]
+    return " ".join(words)
+
+
+def mailbox_label(mailbox: str) -> str:
+    """A function mailbox's Swedish name: an authority function or a unit's mailbox."""
+    if mailbox in MAILBOX_NAMES:
+        return MAILBOX_NAMES[mailbox]
+    if mailbox.startswith("provider-"):
+        return f"{unit_label(mailbox.removeprefix('provider-'))} (utförarens brevlåda)"
+    return mailbox.replace("-", " ").capitalize()
+
+
+def decision_status_label(status: str) -> str:
+    return {"active": "gällande", "ended": "upphört", "replaced": "ersatt"}.get(status, _code(status))

@@ -46,8 +46,9 @@ async def login(request: Request, settings: SettingsDep) -> Response:
     except (ValidationError, LimitError) as error:
         detail = error.problems if isinstance(error, LimitError) else validation_detail(error)
         messages = forms.error_messages(detail)
-        problem = Problem(status.HTTP_422_UNPROCESSABLE_CONTENT, messages, "login", values)
-        return _login_page(request, settings.dev_login_enabled, problem)
+        fields = forms.field_messages(detail, [])
+        problem = Problem(status.HTTP_422_UNPROCESSABLE_CONTENT, messages, "login", values, fields)
+        return problem.redirect(request, LOGIN)
     response = RedirectResponse(HOME, status.HTTP_303_SEE_OTHER)
     try:
         await dev_login(body, settings, response)

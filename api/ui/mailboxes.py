@@ -6,9 +6,10 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from api.auth import Principal
-from api.deps import ProfilesDep, SessionDep
+from api.deps import NowDep, ProfilesDep, SessionDep
 from api.routes import mailboxes as mailbox_routes
 from api.schemas import MessageOut
+from api.ui import people
 from api.ui.common import UiUser, error_page, render, ui_router
 from readmodel import repository as repo
 from workflows.profiles import Profile, provider_mailbox
@@ -35,7 +36,7 @@ async def mailbox_list(
 
 @router.get("/brevlador/{mailbox}", response_class=HTMLResponse)
 async def mailbox_page(
-    mailbox: str, request: Request, user: UiUser, session: SessionDep, profiles: ProfilesDep
+    mailbox: str, request: Request, user: UiUser, session: SessionDep, profiles: ProfilesDep, now: NowDep
 ) -> HTMLResponse:
     """A function mailbox's messages, with the access rules of GET /mailboxes/{mailbox}/messages."""
     try:
@@ -49,4 +50,6 @@ async def mailbox_page(
         mailbox=mailbox,
         messages=[MessageOut.model_validate(m) for m in messages],
         names=_readable_mailboxes(user, session, profiles),
+        people=people.case_facts(session, user, (m.case_id for m in messages)),
+        now=now,
     )

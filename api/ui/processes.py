@@ -1,4 +1,4 @@
-"""A process's page and the forms of its actions."""
+"""A process's page, the forms of its actions, and its history (Historik)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import services
 from api.auth import Principal
-from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep
+from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep, SettingsDep
 from api.schemas import ProcessStateOut, TaskOut
-from api.ui import forms, labels
+from api.ui import forms, labels, people
 from api.ui.common import (
     GeneratedForm,
     Problem,
@@ -24,6 +24,8 @@ from api.ui.common import (
     ui_router,
 )
 from readmodel import repository as repo
+from runtime.settings import Settings
+from workflows.model import SUPERVISOR
 from workflows.profiles import Profile
 from workflows.registry import PROCESS_TYPES
 
@@ -39,6 +41,32 @@ def may_perform(user: Principal, task: TaskOut) -> bool:
     return task.role == user.role and (task.org is None or task.org == user.org)
 
 
+def process_url(process_id: str) -> str:
+    return f"/ui/processer/{quote(process_id)}"
+
+
+def temporal_link(settings: Settings, user: Principal, process_id: str) -> str:
+    """The workflow in the Temporal Web UI, for supervisors (who may read full histories)."""
+    if user.role != SUPERVISOR or not settings.temporal_web_base:
+        return ""
+    namespace = quote(settings.temporal_namespace, safe="")
+    return f"{settings.temporal_web_base}/namespaces/{namespace}/workflows/{quote(process_id, safe='')}"
+
+
+PROPOSED = "proposed_"
+
+
+def published_proposals(details: dict[str, object]) -> dict[str, str]:
+    """What a process publishes as ``proposed_<field>`` in its details (UC-4, NEW-*: the proposed
+    decision date, the only one the validator accepts), as form values for that field of any
+    action; a proposal the process makes for one action (``proposals``) goes before it."""
+    return {
+        key.removeprefix(PROPOSED): str(value)
+        for key, value in details.items()
+        if key.startswith(PROPOSED) and isinstance(value, str | int) and str(value)
+    }
+
+
 def _action_forms(
     user: Principal, state: ProcessStateOut, now: datetime, profile: Profile | None
 ) -> list[GeneratedForm]:
@@ -46,13 +74,14 @@ def _action_forms(
     if cls is None:
         return []
     proposals = cls.proposals(state.details, profile, now) if profile is not None else {}
+    general = published_proposals(state.details)
     return [
         GeneratedForm(
             form_id=f"atgard-{task.action}",
             title=task.title,
-            action_url=f"/ui/processer/{quote(state.process_id)}/atgard/{task.action}",
+            action_url=f"{process_url(state.process_id)}/atgard/{task.action}",
             fields=forms.with_proposals(
-                forms.describe(cls.ACTIONS[task.action]), proposals.get(task.action, {})
+                forms.describe(cls.ACTIONS[task.action]), general | proposals.get(task.action, {})
             ),
             submit=labels.action_label(task.action),
             due_at=task.due_at,
@@ -64,7 +93,7 @@ def _action_forms(
 
 
 def _detail_text(value: str | int | float | bool) -> str:
-    """A detail for reading: instants in Stockholm time, yes/no, codes in Swedish."""
+    """A detail for reading: instants in Stockholm time, yes/no, codes in Swedish, units by name."""
     if isinstance(value, bool):
         return "ja" if value else "nej"
     text = str(value)
@@ -78,54 +107,29 @@ def _detail_text(value: str | int | float | bool) -> str:
     return labels.choice_label(text)
 
 
+UNIT_DETAILS = frozenset({"team_id", "receiver", "provider_id"})
+
+
 def _details(state: ProcessStateOut) -> list[tuple[str, str]]:
     """The simple values of the process's details (nested ones are in the timeline)."""
     return [
-        (labels.field_label(name), _detail_text(value))
+        (
+            labels.field_label(name),
+            labels.unit_label(str(value)) if name in UNIT_DETAILS else _detail_text(value),
+        )
         for name, value in state.details.items()
         if isinstance(value, str | int | float | bool) and str(value) != ""
     ]
 
 
-def _flash(request: Request, problem: Problem | None) -> str:
+def _flash(request: Request) -> str:
     """The confirmation after a redirect: an action performed, or the process started."""
     done = request.query_params.get("utfort")
-    if problem is None and done:
+    if done:
         return f"Klart: {labels.action_label(done)}."
-    if problem is None and request.query_params.get("startad"):
+    if request.query_params.get("startad"):
         return "Processen är startad."
     return ""
-
-
-async def _process_page(
-    request: Request,
-    user: Principal,
-    session: SessionDep,
-    client: ClientDep,
-    profiles: ProfilesDep,
-    process_id: str,
-    now: datetime,
-    problem: Problem | None = None,
-) -> HTMLResponse:
-    try:
-        row = services.visible_process(session, user, process_id)
-        case = repo.get_case(session, row.case_id)
-        state = await services.process_state(session, client, row)
-    except HTTPException as error:
-        return error_page(request, user, error)
-    profile = profiles.get(case.profile) if case is not None else None
-    tasks = [(t, t.overdue or (t.due_at is not None and t.due_at < now)) for t in state.open_tasks]
-    return render(
-        request,
-        "process.html",
-        user,
-        problem,
-        state=state,
-        tasks=tasks,
-        details=_details(state),
-        action_forms=_action_forms(user, state, now, profile),
-        flash=_flash(request, problem),
-    )
 
 
 @router.post("/processer/{process_id:path}/atgard/{action}", response_model=None)
@@ -136,25 +140,57 @@ async def perform_action(
     user: UiUser,
     session: SessionDep,
     client: ClientDep,
-    profiles: ProfilesDep,
     now: NowDep,
 ) -> Response:
-    """An action's form → services.perform_action → back to the process page (303), or the page
-    again with the error and the contract's status (403/404/409/422)."""
+    """An action's form → services.perform_action → back to the process page (303); a refused
+    action → the process page again with the error next to its field and the contract's status
+    (403/409/422), by post/redirect/get."""
     values = form_values(await request.form())
+    fields: list[forms.FormField] = []
     try:
         row = services.visible_process(session, user, process_id)
-        body = forms.body_of(services.action_input_class(row, action), values)
+        input_class = services.action_input_class(row, action)
+        fields = forms.describe(input_class)
+        body = forms.body_of(input_class, values)
         await services.perform_action(
             session, client, user, process_id, action, body, values.get("idempotency_key") or None, now
         )
     except HTTPException as error:
         if error.status_code == status.HTTP_404_NOT_FOUND:
             return error_page(request, user, error)
-        problem = Problem.of(error, f"atgard-{action}", values)
-        return await _process_page(request, user, session, client, profiles, process_id, now, problem)
-    target = f"/ui/processer/{quote(process_id)}?utfort={quote(action)}"
-    return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
+        problem = Problem.of(error, f"atgard-{action}", values, fields)
+        return problem.redirect(request, process_url(process_id))
+    return RedirectResponse(f"{process_url(process_id)}?utfort={quote(action)}", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/processer/{process_id:path}/historik", response_class=HTMLResponse)
+async def process_history(
+    process_id: str,
+    request: Request,
+    user: UiUser,
+    session: SessionDep,
+    client: ClientDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    """Historik: the process's timeline in Swedish (the entries of GET /processes/{id}/history)."""
+    try:
+        row = services.visible_process(session, user, process_id)
+        case = repo.get_visible_case(session, user, row.case_id)
+        state = await services.process_state(session, client, row, settings)
+    except HTTPException as error:
+        return error_page(request, user, error)
+    label = labels.process_label(state.type)
+    entries = [(e.at, label, state.process_id, e.actor, e.text) for e in state.timeline]
+    return render(
+        request,
+        "history.html",
+        user,
+        heading=f"Historik: {labels.process_label(state.type)}",
+        case=case,
+        facts=people.facts_of(session, user, case) if case is not None else None,
+        entries=entries,
+        links=[(state.process_id, labels.process_label(state.type), temporal_link(settings, user, row.id))],
+    )
 
 
 @router.get("/processer/{process_id:path}", response_class=HTMLResponse)
@@ -165,8 +201,34 @@ async def process_page(
     session: SessionDep,
     client: ClientDep,
     profiles: ProfilesDep,
+    settings: SettingsDep,
     now: NowDep,
 ) -> HTMLResponse:
-    """A process: stage, deadlines, deviations, outcome, timeline, and the caller's action forms
-    (prefilled with what the process proposes)."""
-    return await _process_page(request, user, session, client, profiles, process_id, now)
+    """A process: the person, stage, deadlines, deviations, outcome, timeline, and the caller's
+    action forms (prefilled with what the process proposes); optional actions without a deadline
+    are here, not in the inbox."""
+    try:
+        row = services.visible_process(session, user, process_id)
+        case = repo.get_visible_case(session, user, row.case_id)
+        state = await services.process_state(session, client, row, settings)
+    except HTTPException as error:
+        return error_page(request, user, error)
+    profile = profiles.get(case.profile) if case is not None else None
+    tasks = [(t, t.overdue or (t.due_at is not None and t.due_at < now)) for t in state.open_tasks]
+    action_forms = _action_forms(user, state, now, profile)
+    ordered = [o for o in repo.orders_of_case(session, user, row.case_id) if o.id == row.id]
+    items = [str(i.get("name", "")) if isinstance(i, dict) else str(i) for o in ordered for i in o.items]
+    return render(
+        request,
+        "process.html",
+        user,
+        state=state,
+        facts=people.facts_of(session, user, case) if case is not None else None,
+        tasks=tasks,
+        details=([("Beställda insatser", ", ".join(items))] if items else []) + _details(state),
+        deadline_forms=[f for f in action_forms if f.due_at is not None],
+        optional_forms=[f for f in action_forms if f.due_at is None],
+        flash=_flash(request),
+        temporal_url=temporal_link(settings, user, row.id),
+        now=now,
+    )
