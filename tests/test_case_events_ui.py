@@ -50,8 +50,10 @@ async def test_end3_end6_the_case_page_offers_each_role_its_event_forms_and_a_po
             "services": "Städning",
             "idempotency_key": hidden_key(page, url),
         }
-        refused = await http.post(url, data=form)
-        assert refused.status_code == 422 and "före det börjar" in refused.text
+        refused = await http.post(url, data=form)  # post/redirect/get: the error shows on the case page
+        assert refused.status_code == 303 and refused.headers["location"] == url.rsplit("/", 1)[0]
+        shown = await http.get(refused.headers["location"])
+        assert shown.status_code == 422 and "före det börjar" in shown.text
         posted = await http.post(url, data={**form, "ends_on": "2027-03-20", "idempotency_key": "ui-pause-1"})
         assert posted.status_code == 303, posted.text
         process_page = await http.get(posted.headers["location"])
