@@ -19,7 +19,7 @@ from temporalio.client import Client
 from api import errors, limits, observability, openapi, ui, validation
 from api.auth import TOKEN_COOKIE
 from api.deps import Clock, system_clock
-from api.middleware import BodyLimit, SameOrigin
+from api.middleware import BodyLimit, OneIdempotencyKey, SameOrigin
 from api.routes import (
     auth,
     billing,
@@ -109,6 +109,7 @@ def create_app(
         trusted=lambda: app.state.settings.trusted_origins,
         exempt=("/auth/", "/codec/"),
     )
+    app.add_middleware(OneIdempotencyKey)
     app.add_middleware(BodyLimit, limit_of=_body_limit)  # outermost: before anything reads the body
     for module in (auth, cases, case_events, processes, tasks, orders, mailboxes, billing, codec, follow_ups):
         app.include_router(module.router)

@@ -1,5 +1,5 @@
-"""ASGI middleware at the edge: the request body's size (413) and the origin of cookie-authenticated
-form posts (403).
+"""ASGI middleware at the edge: the request body's size (413), one Idempotency-Key at most (400),
+and the origin of cookie-authenticated form posts (403).
 
 Both answer before any route runs, with the contract's JSON ``{"detail": ...}`` in Swedish, and
 never read or log what the body holds.
@@ -92,6 +92,25 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replayed
+
+
+TWO_KEYS = "Begäran har flera Idempotency-Key-huvuden: skicka exakt en nyckel."
+
+
+class OneIdempotencyKey:
+    """400 for a request with more than one ``Idempotency-Key`` header: which one was meant is
+    unknowable, and a key must mean one caller, one target, one body (issue 6 §4)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            keys = [k for k, _ in scope.get("headers", []) if k == b"idempotency-key"]
+            if len(keys) > 1:
+                await _answer(send, 400, TWO_KEYS)
+                return
+        await self.app(scope, receive, send)
 
 
 def _origin_of(scope: Scope) -> str | None:

@@ -207,3 +207,19 @@ async def test_UC_5_a_second_extra_visits_start_for_the_same_month_is_409(
     with sessions_on() as session:
         rows = session.scalars(select(models.Process).where(models.Process.type == "extra-visits")).all()
     assert sorted((p.seq, p.unique_key) for p in rows) == [(1, "2026-11"), (2, "2026-12")]
+
+
+async def test_two_idempotency_key_headers_are_400_and_start_nothing(
+    api: httpx.AsyncClient, sessions_on: sessionmaker[Session]
+) -> None:
+    """Found by a tester: two keys with different values gave 201 (which key counted was unknown)."""
+    case_id = await new_case(api)
+    headers = [
+        *(await login(api, CASE_WORKER)).items(),
+        ("Idempotency-Key", "first"),
+        ("Idempotency-Key", "second"),
+    ]
+    response = await api.post("/processes", json=order_body(case_id), headers=headers)
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Begäran har flera Idempotency-Key-huvuden: skicka exakt en nyckel."}
+    assert started_processes(sessions_on) == 0

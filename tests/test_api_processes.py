@@ -322,3 +322,17 @@ async def test_UC_1_a_provider_starts_an_urgent_change_on_its_own_case(api: http
     assert response.json()["process_id"] == f"case-{case_id}/urgent-change/1"
     other = await api.post("/processes", json=body, headers=keyed(await login(api, OTHER_PROVIDER)))
     assert other.status_code == 404
+
+
+async def test_an_order_naming_a_decision_the_case_does_not_have_is_422_and_starts_nothing(
+    api: httpx.AsyncClient,
+) -> None:
+    """Found by a tester: an order's decision_id "nope" was accepted."""
+    case_id = await new_case(api)
+    headers = keyed(await login(api, CASE_WORKER))
+    wrong = await api.post("/processes", json=order_body(case_id, decision_id="nope"), headers=headers)
+    assert wrong.status_code == 422
+    assert "finns inte bland ärendets gällande beslut" in str(wrong.json()["detail"])
+    right = order_body(case_id, decision_id=f"{case_id}/decision/1")
+    accepted = await api.post("/processes", json=right, headers=keyed(await login(api, CASE_WORKER)))
+    assert accepted.status_code == 201, accepted.text

@@ -74,6 +74,9 @@ class OrderWorkflow(ProcessWorkflow):
             request.start_date,
             plausibility.case_known_since(ctx.case),
         )
+        known = {decision.decision_id for decision in ctx.case.decisions}
+        if request.decision_id is not None and request.decision_id not in known:
+            raise ValueError("Beslutet som beställningen anger finns inte bland ärendets gällande beslut.")
         assert provider is not None  # checked above
         return OrderInput(
             case_id=ctx.case_id,

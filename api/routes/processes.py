@@ -59,7 +59,9 @@ async def get_history(
     state = await services.process_state(session, client, row, settings)
     entries = [
         HistoryEntryOut(at=e.at, when=f"{calendar.local(e.at):%Y-%m-%d %H:%M}", actor=e.actor, text=e.text)
-        for e in state.timeline
+        # In the order things happened: an action accepted in a race may be carried out after one
+        # that happened later.
+        for e in sorted(state.timeline, key=lambda entry: entry.at)
     ]
     return HistoryOut(process_id=state.process_id, type=state.type, case_id=state.case_id, entries=entries)
 
