@@ -219,6 +219,9 @@ async def test_fu1_com7_an_unplanned_follow_up_escalates_to_the_senior_case_work
 async def test_fu4_fu5_fu8_fu11_a_follow_up_registers_the_event_and_the_cycle_schedules_the_next(
     sessions: sessionmaker[Session],
 ) -> None:
+    """FU-4, FU-5, FU-7, FU-8, FU-11: the template goes to the provider, both journals record the
+    report, the authority journal keeps the four quality questions and the need/care-plan answers,
+    the event has the routine's wording, and the next follow-up is due a year later."""
     async with scenario(MONDAY, sessions) as (env, worker):
         case_id = await start_cycle(env, worker, sessions, date(2026, 11, 23))
         await advance_to(env, sthlm(2027, 1, 10, 9, 0))
@@ -241,6 +244,15 @@ async def test_fu4_fu5_fu8_fu11_a_follow_up_registers_the_event_and_the_cycle_sc
         assert ("provider", "Mall inför uppföljning skickad.") in [(j.journal, j.text) for j in journal]
         assert ("authority", "Mall inför uppföljning inkommen.") in [(j.journal, j.text) for j in journal]
         assert "Motsvarar det faktiska behovet den nuvarande beställningen?" in template.body
+        answers = next(j.text for j in journal if j.journal == "authority" and "delaktig" in j.text)
+        assert answers.splitlines()[:6] == [  # FU-7
+            "Får du den hjälp du har beviljats? ja",
+            "Är du delaktig i planeringen av när hjälpen ges? ja",
+            "Är du delaktig i planeringen av hur hjälpen ges? ja",
+            "Ges hjälpen på ett sätt som känns bra? ja",
+            "Motsvarar behovet i beställningen det faktiska behovet? ja",
+            "Är genomförandeplanen aktuell? ja",
+        ]
 
         await next_run(env, cycle_id(case_id), first_run)
         cycle = await state(env, cycle_id(case_id))
