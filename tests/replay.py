@@ -14,7 +14,7 @@ or name recorders; an existing file is kept unless ``--overwrite`` is given::
     .venv/bin/python -m tests.replay list
     .venv/bin/python -m tests.replay record                    # every missing file
     .venv/bin/python -m tests.replay record urgent-change      # one recorder (if its file is missing)
-    .venv/bin/python -m tests.replay record urgent-change --overwrite   # deliberately incompatible
+    .venv/bin/python -m tests.replay record urgent-change --overwrite   # not for released files
 
 Released, never regenerated: ``order_v1.json`` (the first released history) and
 ``follow_up_cycle_v1.json`` (it checks that version 1 of the cycle replays without the
@@ -92,6 +92,9 @@ from workflows.temporary_extension import TemporaryExtensionWorkflow
 from workflows.urgent_change import UrgentChangeWorkflow
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
+# order_v1: the first released history; follow_up_cycle_v1: checks that version 1 of the cycle
+# replays without the ``fu-cycle-journal-due`` patch.
+RELEASED = frozenset({"order_v1.json", "follow_up_cycle_v1.json"})
 
 Sessions = sessionmaker[Session]
 Handle = WorkflowHandle[Any, ProcessState]
@@ -108,6 +111,12 @@ class Recorder:
     record: Callable[[Sessions], Awaitable[WorkflowHistory]]
     events: frozenset[EventType.ValueType]  # kinds the recorded file and every fresh recording contain
     description: str
+
+    @property
+    def released(self) -> bool:
+        """Released files are never rewritten, not even with ``--overwrite``: a new version goes
+        next to them (a recorder of its own, e.g. ``order_v2.json``)."""
+        return self.file in RELEASED
 
     @property
     def path(self) -> Path:
@@ -558,6 +567,9 @@ async def record_files(names: Sequence[str], *, overwrite: bool) -> list[str]:
     lines = []
     for name in names or list(RECORDERS):
         recorder = RECORDERS[name]
+        if recorder.path.exists() and recorder.released:
+            lines.append(f"kept    {recorder.file} (released: record a new version next to it)")
+            continue
         if recorder.path.exists() and not overwrite:
             lines.append(f"kept    {recorder.file} (exists; --overwrite only for an incompatible change)")
             continue
