@@ -1,194 +1,114 @@
-"""Replay: the workflow code still produces the commands of recorded order histories.
+"""Replay: today's workflow code still produces the commands of every recorded history.
 
-``tests/histories/order_v1.json`` is the history of an order recorded with the code of version 1
-(phone call, confirmation, review, execute instruction, execution, care plan). Replaying it with
-today's code must not raise a nondeterminism error. If it does, a change altered what a running
-order does on replay: put the new behaviour behind ``workflow.patched("<change-id>")`` (and later
-``workflow.deprecate_patch``) instead of changing the old path -- do not just regenerate the file,
-because orders started with the old code are still running in production.
-
-Regenerate the file only when the change is deliberately incompatible and no old order is
-running any more (or to add a new version next to it, e.g. ``order_v2.json``)::
-
-    .venv/bin/python -m tests.test_replay            # writes tests/histories/order_v1.json
-
-The second test records a fresh history with today's code and replays it, so replay keeps being
-checked even right after the file is regenerated.
+``tests/histories/*.json`` hold a history of every process type in workflows/registry.py (and of
+the follow-up cycle after it continued as new), recorded with earlier versions of the code by the
+recorders in tests/replay.py. Replaying one with today's code must not raise a nondeterminism
+error; if it does, put the change behind ``workflow.patched`` (tests/replay.py says how, and how
+to record a missing history: ``python -m tests.replay record``). Released files are never
+regenerated. The fresh recordings keep replay checked even for code no file covers yet, and the
+last tests show that a deliberately incompatible change is caught.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
-import tempfile
-import uuid
-from collections.abc import AsyncIterator
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle, WorkflowHistory
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer
+from temporalio.workflow import NondeterminismError
 
-from readmodel.database import make_engine, make_session_factory
-from runtime import temporal, worker
-from runtime.settings import Settings
-from tests.support import CASE_WORKER, PROVIDER, add_case, end_of, profile, start, sthlm
-from workflows.io.order import (
-    CarePlanDone,
-    ConfirmOrder,
-    OrderInput,
-    PhoneConfirmation,
-    RegisterExecution,
-    ReviewNotExecuted,
+from readmodel import models
+from tests.changed_order import OrderWithOneFewerCommand, OrderWithOneMoreCommand
+from tests.replay import (
+    HISTORIES,
+    RECORDERS,
+    Recorder,
+    event_kinds,
+    history_files,
+    load,
+    record_follow_up_cycle,
+    replay_failure,
+    workflow_type,
 )
-from workflows.model import ProcessState
-from workflows.order import OrderWorkflow
-from workflows.registry import WORKFLOWS
-from workflows.rules.order import ServiceItem
+from workflows.process import ProcessWorkflow
+from workflows.registry import PROCESS_TYPES
 
-HISTORIES = Path(__file__).resolve().parent / "histories"
 ORDER_V1 = HISTORIES / "order_v1.json"
+BY_FILE = {recorder.file: recorder for recorder in RECORDERS.values()}
 
 
-def replayer() -> Replayer:
-    """Replays with the worker's sandbox and the system's data converter, as production runs."""
-    return Replayer(
-        workflows=WORKFLOWS,
-        workflow_runner=worker.workflow_runner(),
-        data_converter=temporal.data_converter,
-    )
-
-
-async def test_the_recorded_order_v1_history_replays_without_nondeterminism() -> None:
-    recorded = json.loads(ORDER_V1.read_text(encoding="utf-8"))
-    history = WorkflowHistory.from_json(recorded["workflow_id"], recorded["history"])
+@pytest.mark.parametrize("path", history_files(), ids=lambda path: path.name)
+async def test_every_recorded_history_replays_without_nondeterminism(path: Path) -> None:
+    history = load(path)
+    assert workflow_type(history) in PROCESS_TYPES
     assert len(history.events) > 50
-    result = await replayer().replay_workflow(history, raise_on_replay_failure=False)
-    assert result.replay_failure is None, f"order_v1 no longer replays: {result.replay_failure}"
+    recorder = BY_FILE.get(path.name)
+    if recorder is not None:
+        assert workflow_type(history) == recorder.process_type
+        assert recorder.events <= event_kinds(history), (
+            f"{path.name} lacks {recorder.events - event_kinds(history)}"
+        )
+    failure = await replay_failure(history)
+    assert failure is None, f"{path.name} no longer replays: {failure}"
 
 
-@pytest.fixture(scope="module")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of this module's own, so other modules' clocks do not matter."""
-    environment = await start_environment()
-    try:
-        yield environment
-    finally:
-        await environment.shutdown()
+def test_every_registered_process_type_has_a_recorded_history_and_the_cycle_one_after_continue_as_new() -> (
+    None
+):
+    recorded = {path.name: workflow_type(load(path)) for path in history_files()}
+    missing = set(PROCESS_TYPES) - set(recorded.values())
+    assert not missing, (
+        f"no history under tests/histories for {sorted(missing)}: python -m tests.replay record"
+    )
+    assert {recorder.file for recorder in RECORDERS.values()} <= set(recorded)
+    assert set(PROCESS_TYPES) <= {recorder.process_type for recorder in RECORDERS.values()}
+    continued = load(HISTORIES / "follow_up_cycle_continued_v1.json")
+    started = continued.events[0].workflow_execution_started_event_attributes
+    assert started.continued_execution_run_id
+    assert continued.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
 
 
-async def test_a_freshly_recorded_order_history_replays_without_nondeterminism(
-    env: WorkflowEnvironment, sessions: sessionmaker[Session]
+@pytest.mark.parametrize("recorder", RECORDERS.values(), ids=lambda recorder: recorder.name)
+async def test_a_freshly_recorded_history_replays_without_nondeterminism(
+    recorder: Recorder, sessions: sessionmaker[Session]
 ) -> None:
-    history = await record_order_history(env, sessions)
-    kinds = {event.event_type for event in history.events}
-    assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED in kinds
-    assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED in kinds
-    result = await replayer().replay_workflow(history, raise_on_replay_failure=False)
-    assert result.replay_failure is None, str(result.replay_failure)
+    history = await recorder.record(sessions)
+    assert workflow_type(history) == recorder.process_type
+    assert recorder.events <= event_kinds(history), f"lacks {recorder.events - event_kinds(history)}"
+    failure = await replay_failure(history)
+    assert failure is None, str(failure)
 
 
-# -- recording -----------------------------------------------------------------------------------
+async def test_FU_1_a_fresh_cycle_records_its_patch_replays_and_journals_its_due_dates(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Version 2 of the cycle journals every new due date behind ``fu-cycle-journal-due``; the
+    released v1 history (replayed above) has no marker and must replay without it."""
+    history = await record_follow_up_cycle(sessions)
+    markers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+    assert markers, "the patched change is recorded in new histories"
+    assert await replay_failure(history) is None
+    with sessions() as session:
+        texts = session.scalars(
+            select(models.JournalEntry.text).where(models.JournalEntry.journal == "authority")
+        ).all()
+    assert "Nästa uppföljning senast 2027-01-23 (nytt ärende, två månader efter beslutet)." in texts
 
 
-async def start_environment() -> WorkflowEnvironment:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal.test_server_path(),
-        data_converter=temporal.data_converter,
-    )
-    await temporal.register_search_attributes(environment.client, "default")
-    return environment
-
-
-async def record_order_history(env: WorkflowEnvironment, sessions: sessionmaker[Session]) -> WorkflowHistory:
-    """An urgent order sent Fri 2026-11-20 14:30 for Monday, run through most of its steps."""
-    case_id = f"replay-{uuid.uuid4().hex[:8]}"
-    add_case(sessions, case_id)
-    inp = OrderInput(
-        case_id=case_id,
-        profile=profile("default"),
-        provider_id="hemtjanst-nord",
-        sent_by=CASE_WORKER,
-        start_date=date(2026, 11, 23),
-        items=[
-            ServiceItem(name="Personlig omvårdnad", kind="care", minutes_per_month=900),
-            ServiceItem(name="Städning", kind="service", minutes_per_month=120),
-        ],
-        other="Portkod 1234. Brukaren hör dåligt; ring på länge.",
-        sent_at=sthlm(2026, 11, 20, 14, 30),
-        case_worker_id="cw-anna",
-    )
-    queue = f"replay-{uuid.uuid4()}"
-    async with worker.build_worker(env.client, Settings(), sessions, task_queue=queue) as running:
-        handle: WorkflowHandle[Any, ProcessState]
-        handle, _ = await start(env, running, OrderWorkflow, inp, f"{case_id}/order/1")
-        await handle.execute_update(
-            OrderWorkflow.phone_confirmation,
-            PhoneConfirmation(
-                actor=CASE_WORKER,
-                phoned="coordinator",
-                phoned_name="Carl Samordnare",
-                occurred_at=sthlm(2026, 11, 20, 14, 45),
-            ),
-        )
-        await handle.execute_update(
-            OrderWorkflow.confirm, ConfirmOrder(actor=PROVIDER, occurred_at=sthlm(2026, 11, 20, 15, 0))
-        )
-        # Let the ORD-4 review open by its timer (care items: end of the next working day, Mon 23/11).
-        review_at = end_of(date(2026, 11, 23)) + timedelta(seconds=1)
-        now = await env.get_current_time()
-        if now < review_at:
-            await env.sleep((review_at - now).total_seconds())
-        await handle.execute_update(
-            OrderWorkflow.review_not_executed, ReviewNotExecuted(actor=CASE_WORKER, decision="execute")
-        )
-        await handle.execute_update(
-            OrderWorkflow.register_execution,
-            RegisterExecution(actor=PROVIDER, execution_date=date(2026, 11, 23)),
-        )
-        await handle.execute_update(
-            OrderWorkflow.care_plan_done, CarePlanDone(actor=PROVIDER, done_on=date(2026, 11, 24))
-        )
-        return await complete_history(handle)
-
-
-async def complete_history(handle: WorkflowHandle[Any, ProcessState]) -> WorkflowHistory:
-    """The history once the workflow has completed (the last action's answer comes just before).
-
-    Polls instead of ``handle.result()``, which would let the time-skipping server jump ahead.
-    """
-    for _ in range(200):
-        history = await handle.fetch_history()
-        if history.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
-            return history
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{handle.id} did not complete")
-
-
-async def write_order_v1() -> Path:
-    """Record the order_v1 history with the current code and write it (see the module docstring)."""
-    environment = await start_environment()
-    try:
-        with tempfile.TemporaryDirectory() as directory:
-            engine = make_engine(f"sqlite:///{Path(directory) / 'readmodel.db'}")
-            try:
-                history = await record_order_history(environment, make_session_factory(engine))
-            finally:
-                engine.dispose()
-    finally:
-        await environment.shutdown()
-    HISTORIES.mkdir(exist_ok=True)
-    document = {"workflow_id": history.workflow_id, "history": history.to_json_dict()}
-    ORDER_V1.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return ORDER_V1
-
-
-if __name__ == "__main__":
-    written = asyncio.run(write_order_v1())
-    print(f"wrote {written}", file=sys.stderr)
+@pytest.mark.parametrize(
+    "changed",
+    [OrderWithOneMoreCommand, OrderWithOneFewerCommand],
+    ids=["one-more-command", "one-fewer-command"],
+)
+async def test_an_incompatible_change_to_the_order_workflow_fails_the_replay_of_order_v1(
+    changed: type[ProcessWorkflow],
+) -> None:
+    """The replay test is not vacuous: the released order_v1 history replayed with an order class
+    of the same workflow type that issues one more (a timer) or one fewer command (the read-model
+    write) fails with a nondeterminism error."""
+    history = load(ORDER_V1)
+    assert await replay_failure(history) is None  # today's order replays it
+    failure = await replay_failure(history, [changed])
+    assert isinstance(failure, NondeterminismError), repr(failure)
