@@ -5,7 +5,6 @@ refuse is 422 and starts nothing."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,14 +70,13 @@ async def test_a_failing_process_reads_as_failing_and_an_action_on_it_answers_50
                 assert "tekniskt fel" in PROCESS_FAILING
 
                 headers = {**await login(http, PROVIDER), "Idempotency-Key": str(uuid.uuid4())}
-                began = time.monotonic()
+                # The action gives up after the settings' action timeout and answers 504 (no timed
+                # assertion: that it answers at all, instead of waiting on the stuck process, is the point).
                 response = await http.post(
                     f"/processes/{process_id}/actions/confirm", json={"note": "Mottagen"}, headers=headers
                 )
-                waited = time.monotonic() - began
                 assert response.status_code == 504, response.text
                 assert response.json()["detail"].startswith("Processen svarade inte i tid")
-                assert waited < 15  # bounded by the 2 s setting (plus the server's own round trips)
                 await env.client.get_workflow_handle(process_id).terminate("test finished")
 
 
