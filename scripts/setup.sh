@@ -22,14 +22,3 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 
-# The browser tests (tests/test_browser_*.py) drive Debian's chromium: Playwright's own browser
-# download is not possible. As root (CI) it is installed here; otherwise say how.
-if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
-    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-        echo "Installing Debian's chromium for the browser tests ..."
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-    else
-        echo "The browser tests need chromium: sudo apt-get install -y chromium (or set CHROMIUM=/path)" >&2
-    fi
-fi
