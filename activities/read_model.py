@@ -124,6 +124,9 @@ class ReadModelActivities:
             row.outcome = record.outcome
             row.closed_at = record.closed_at
             row.provider_id = record.provider_id or row.provider_id
+            units = record.units if record.units is not None else [record.provider_id or ""]
+            session.flush()
+            repo.add_process_units(session, row.id, [u for u in units if u])
 
     @activity.defn
     def record_task(self, record: TaskRecord) -> None:

@@ -77,6 +77,7 @@ def reserve(
         )
         try:
             repo.add_process(session, row)
+            repo.add_process_units(session, row.id, cls.concerns_units(inp))
             repo.add_idempotency_record(session, idempotency.record(key, fingerprint, row.id, now))
             session.commit()
             return row

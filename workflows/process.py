@@ -49,13 +49,19 @@ class ProcessWorkflow:
     - ``ACTIONS``: action name -> the update's input dataclass (the update has the same name);
     - ``once_per_case(inp)``: what the type allows only once per case (e.g. UC-5: the month), or
       None; the read model holds it unique, so a second start is refused (409);
-    - ``concerns_unit(inp)``: the provider unit the process concerns (who may see it, issue 6 §5).
+    - ``concerns_unit(inp)``: the provider unit the process works for (its ``provider_id``);
+    - ``concerns_units(inp)``: every unit the process concerns at its start (who may see it, issue
+      6 §5; by default the one of ``concerns_unit``); a unit that joins later (e.g. a homecoming's
+      chosen provider) is added by the workflow with ``join_unit``;
+    - ``one_running_per_case``: at most one running process of the type per case (409 for a
+      second start while one runs).
     """
 
     process_type: ClassVar[str] = ""
     START_ROLES: ClassVar[tuple[str, ...]] = ()
     START_REQUEST: ClassVar[type[Any]]
     CREATES_CASE: ClassVar[bool] = False
+    ONE_RUNNING_PER_CASE: ClassVar[bool] = False
     ACTIONS: ClassVar[dict[str, type[Action]]] = {}
     refusal: str | None  # why the workflow refused its input (see ``admit``), else None
 
@@ -81,6 +87,11 @@ class ProcessWorkflow:
     def concerns_unit(cls, inp: Any) -> str | None:
         provider: str | None = getattr(inp, "provider_id", None)
         return provider
+
+    @classmethod
+    def concerns_units(cls, inp: Any) -> frozenset[str]:
+        unit = cls.concerns_unit(inp)
+        return frozenset({unit} if unit else ())
 
     @classmethod
     def check_input(cls, inp: Any) -> None:
@@ -139,6 +150,8 @@ class ProcessWorkflow:
         self.details: dict[str, Any] = {}
         self.provider_role = PROVIDER  # the role of the unit ``provider_step`` opens steps for
         self._started_at = workflow.now()
+        # The units the process concerns (who may see it); subclasses set their own in their init.
+        self.units: set[str] = {provider_id} if provider_id else set()
 
     @workflow.query
     def state(self) -> ProcessState:
@@ -200,8 +213,17 @@ class ProcessWorkflow:
                 outcome=self.outcome,
                 closed_at=workflow.now() if status == "completed" else None,
                 provider_id=self.ref.provider_id,
+                units=sorted(self.units),
             )
         )
+
+    async def join_unit(self, unit: str) -> None:
+        """A unit joins the process (e.g. the chosen provider named later): from now on it sees
+        the process, its tasks and its history (``process_units``)."""
+        if unit in self.units:
+            return
+        self.units.add(unit)
+        await self.set_stage(self.stage)
 
     async def close(self, outcome: str, text: str, actor: Actor = SYSTEM) -> ProcessState:
         """End the process: open steps are cancelled, the read model says completed."""
