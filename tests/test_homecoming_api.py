@@ -66,6 +66,7 @@ async def app_at(at: datetime, sessions: sessionmaker[Session]) -> AsyncIterator
         scenario(at, sessions) as (env, worker),
         api_client(env.client, sessions, worker.task_queue, clock=scenario_clock(env)) as http,
     ):
+        http.headers["Origin"] = "http://test"  # as a browser posting this site's forms does
         yield Client(http, env, await login_all(http, USERS))
 
 
