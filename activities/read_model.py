@@ -123,6 +123,8 @@ class ReadModelActivities:
             row.status = record.status
             row.outcome = record.outcome
             row.closed_at = record.closed_at
+            if record.status == "completed" and row.unique_key == repo.RUNNING_KEY:
+                row.unique_key = None  # one running per case: the next may start
             row.provider_id = record.provider_id or row.provider_id
             units = record.units if record.units is not None else [record.provider_id or ""]
             session.flush()

@@ -57,6 +57,11 @@ class Viewer(Protocol):
     def municipality(self) -> str | None: ...
 
 
+# ``processes.unique_key`` of a running process of a type that allows one running per case
+# (``ProcessWorkflow.ONE_RUNNING_PER_CASE``); cleared when the process completes.
+RUNNING_KEY = "running"
+
+
 # -- visibility ------------------------------------------------------------------------------
 
 
@@ -154,6 +159,12 @@ def orders_of_case(session: Session, viewer: Viewer, case_id: str) -> Sequence[O
     query = (
         select(Order).where(Order.case_id == case_id, _own_orders(viewer)).order_by(Order.sent_at, Order.id)
     )
+    return session.scalars(query).all()
+
+
+def orders_of_case_all(session: Session, case_id: str) -> Sequence[Order]:
+    """Every order of the case, oldest first (for a starting process, not for a viewer)."""
+    query = select(Order).where(Order.case_id == case_id).order_by(Order.sent_at, Order.id)
     return session.scalars(query).all()
 
 

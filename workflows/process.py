@@ -6,18 +6,20 @@ Subclasses are ``@workflow.defn`` classes with one main ``run`` coroutine that o
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
 from typing import Any, ClassVar
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.records import DecisionRecord, ProcessRecord
-    from workflows import calendar, limits, search
+    from activities.follow_up import cycle_id
+    from activities.records import DecisionEnd, DecisionRecord, ProcessRecord
+    from workflows import calendar, follow_up_effects, limits, search
     from workflows.effects import Effects
     from workflows.follow_up_effects import decision_to_cycle
-    from workflows.io.follow_up import DecisionGranted
+    from workflows.io.follow_up import DecisionEnded, DecisionGranted
     from workflows.model import (
         CASE_WORKER,
         INVALID,
@@ -78,6 +80,12 @@ class ProcessWorkflow:
         back-dated decision date); a process whose proposals depend on the moment overrides this."""
         published = details.get("proposals")
         return published if isinstance(published, dict) else {}
+
+    @classmethod
+    def hidden_fields(cls, details: dict[str, Any]) -> dict[str, frozenset[str]]:
+        """The fields of an action's form to leave out for this process (by action), e.g. those
+        its mode cannot submit; by default none: propose and show only what the form can submit."""
+        return {}
 
     @classmethod
     def once_per_case(cls, inp: Any) -> str | None:
@@ -283,6 +291,14 @@ class ProcessWorkflow:
                 kind=kind,
             )
             await decision_to_cycle(self.ref, self.profile, granted)
+
+    async def end_decision(self, decision_id: str, ended_on: date) -> None:
+        """A decision of the process ends on ``ended_on`` (local date): in the read model, and in
+        the case's follow-up cycle (FU-1: it lives to that date)."""
+        await follow_up_effects.end_decision(DecisionEnd(decision_id, self.ref.case_id, ended_on))
+        cycle = workflow.get_external_workflow_handle(cycle_id(self.ref.case_id))
+        with contextlib.suppress(FailureError):  # the cycle has ended: no decision lives on
+            await cycle.signal("decision_ended", DecisionEnded(decision_id, ended_on))
 
     async def provider_step(
         self, action: str, title: str, due_at: datetime | None = None, not_before: datetime | None = None
