@@ -85,6 +85,8 @@ async def test_HT_2_the_team_and_the_chosen_provider_see_the_homecoming_alarm_te
         state = await app.act("case_worker", pid, "move_order", move)
         assert state["outcome"] == "handed_over"
         assert (await app.get("syd", f"/processes/{pid}"))["outcome"] == "handed_over"
+        # one running at a time: the ended homecoming lets the next one start
+        assert (await app.start("case_worker", case_id, mode="simplified"))["process_id"].endswith("/2")
 
 
 async def test_HT_3_the_forms_show_and_propose_only_what_they_can_submit(
