@@ -123,7 +123,12 @@ class ReadModelActivities:
             row.status = record.status
             row.outcome = record.outcome
             row.closed_at = record.closed_at
+            if record.status == "completed" and row.unique_key == repo.RUNNING_KEY:
+                row.unique_key = None  # one running per case: the next may start
             row.provider_id = record.provider_id or row.provider_id
+            units = record.units if record.units is not None else [record.provider_id or ""]
+            session.flush()
+            repo.add_process_units(session, row.id, [u for u in units if u])
 
     @activity.defn
     def record_task(self, record: TaskRecord) -> None:

@@ -21,7 +21,10 @@ class ProcessRecord:
     started_at: datetime
     outcome: str | None = None
     closed_at: datetime | None = None
-    provider_id: str | None = None  # the unit the process concerns (issue 6 §5)
+    provider_id: str | None = None  # the unit the process works for
+    # Every unit the process concerns (who may see it, issue 6 §5); None (records scheduled before
+    # the unit set existed): ``provider_id``. Units are added, never removed.
+    units: list[str] | None = None
 
 
 @dataclass

@@ -17,8 +17,8 @@ from pydantic import TypeAdapter, ValidationError
 from api import limits
 from api.errors import unprocessable
 from api.validation import shown, validation_detail
-from readmodel.models import Case, Decision
-from workflows.model import Actor, CaseInfo, DecisionInfo
+from readmodel.models import Case, Decision, Order
+from workflows.model import Actor, CaseInfo, DecisionInfo, OrderInfo
 from workflows.process import ProcessWorkflow
 from workflows.registry import PROCESS_TYPES
 
@@ -81,8 +81,9 @@ def _naive_instants(value: Any, path: str = "") -> list[str]:
     return []
 
 
-def case_info(case: Case, decisions: list[Decision]) -> CaseInfo:
-    """What a starting process may know of its case (ids and decisions, no personal data)."""
+def case_info(case: Case, decisions: list[Decision], orders: list[Order] | None = None) -> CaseInfo:
+    """What a starting process may know of its case (ids, decisions and the orders not ended, no
+    personal data)."""
     return CaseInfo(
         case_id=case.id,
         municipality=case.municipality,
@@ -100,5 +101,10 @@ def case_info(case: Case, decisions: list[Decision]) -> CaseInfo:
             )
             for d in decisions
             if d.status == "active"
+        ],
+        orders=[
+            OrderInfo(order_id=o.id, provider_id=o.provider_id, start_date=o.start_date)
+            for o in orders or []
+            if o.ended_on is None and o.status in ("sent", "confirmed", "executed")
         ],
     )

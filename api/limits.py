@@ -30,7 +30,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from readmodel.models import Case, Decision, IdempotencyRecord, Message, Order, Task
 from workflows import calendar
+from workflows import limits as shared
 from workflows.limits import OUTSIDE_CALENDAR, in_calendar
+from workflows.limits import text_problem as text_problem  # re-exported: the edge's checks
 from workflows.model import ROLE_LABELS
 
 YEARS = calendar.YEARS
@@ -52,7 +54,7 @@ NAME_MAX = min(column_length(Task.closed_by), column_length(Case.person_name)) -
 ID_MAX = min(column_length(Case.case_worker_id), column_length(Case.provider_id), column_length(Task.org))
 # Free text (notes, descriptions, an order's "övrigt", a message body): about 4 pages of text,
 # at most 40 KB in UTF-8, so even a body full of such fields stays far below Temporal's 2 MB.
-FREE_TEXT_MAX = 10_000
+FREE_TEXT_MAX = shared.FREE_TEXT_MAX
 LIST_MAX = 100
 # The request body (413 above it). The Temporal UI's codec calls carry whole payloads: larger cap.
 MAX_BODY_BYTES = 256 * 1024
@@ -69,6 +71,9 @@ FIELD_LENGTHS: dict[str, int] = {
     "sub": ID_MAX,
     "org": ID_MAX,
     "provider_id": column_length(Order.provider_id),
+    "chosen_provider_id": column_length(Order.provider_id),
+    "night_district_id": column_length(Order.provider_id),
+    "team_id": column_length(Order.provider_id),
     "case_worker_id": column_length(Case.case_worker_id),
     "case_id": column_length(Case.id),
     "case_ids": column_length(Case.id),
@@ -91,17 +96,6 @@ def _entry(loc: tuple[Any, ...], kind: str, msg: str) -> dict[str, Any]:
 
 def _field_name(loc: tuple[Any, ...]) -> str:
     return next((part for part in reversed(loc) if isinstance(part, str)), "")
-
-
-def text_problem(text: str, limit: int) -> tuple[str, str] | None:
-    """(type, Swedish message) when ``text`` breaks a string limit, else None."""
-    if "\x00" in text:
-        return "forbidden_character", "innehåller ett otillåtet tecken (NUL)"
-    if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
-        return "forbidden_character", "innehåller ett ogiltigt tecken (ensamt surrogattecken)"
-    if len(text) > limit:
-        return "string_too_long", f"får vara högst {limit} tecken"
-    return None
 
 
 # A unit's id (a provider, a team, a night district, a token's org) names a function mailbox

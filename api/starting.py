@@ -43,7 +43,22 @@ def new_case_id(key: Scope) -> str:
 
 def _once_taken(cls: type[ProcessWorkflow], once: str) -> HTTPException:
     label = PROCESS_LABELS.get(cls.process_type, cls.process_type)
+    if once == repo.RUNNING_KEY:
+        return conflict(
+            f"Ärendet har redan en pågående process {label} ({cls.process_type}); "
+            "en ny kan startas när den är avslutad."
+        )
     return conflict(f"Ärendet har redan en process {label} ({cls.process_type}) för {once}.")
+
+
+def once_key(cls: type[ProcessWorkflow], inp: Any) -> str | None:
+    """What the type allows once per case: its own key (e.g. UC-5's month), or, for a type that
+    allows one running process per case, ``RUNNING_KEY`` (the read model releases it when the
+    process completes). The unique (case_id, type, unique_key) holds it, also against races."""
+    once = cls.once_per_case(inp)
+    if once is None and cls.ONE_RUNNING_PER_CASE:
+        return repo.RUNNING_KEY
+    return once
 
 
 def reserve(
@@ -57,8 +72,9 @@ def reserve(
 ) -> Process | None:
     """Insert the process row under the next free number, with the key's record, and commit;
     None when a concurrent request with the same key stored it first. 409 when the case already
-    has the process the type allows once (``once_per_case``, e.g. UC-5's month)."""
-    once = cls.once_per_case(inp)
+    has the process the type allows once (``once_per_case``, e.g. UC-5's month) or already has a
+    running one of a type that allows one at a time (``ONE_RUNNING_PER_CASE``)."""
+    once = once_key(cls, inp)
     if once is not None and repo.process_once_per_case(session, case_id, cls.process_type, once):
         raise _once_taken(cls, once)
     seq = repo.count_processes(session, case_id, cls.process_type) + 1
@@ -77,6 +93,7 @@ def reserve(
         )
         try:
             repo.add_process(session, row)
+            repo.add_process_units(session, row.id, cls.concerns_units(inp))
             repo.add_idempotency_record(session, idempotency.record(key, fingerprint, row.id, now))
             session.commit()
             return row
@@ -136,7 +153,10 @@ def build(
     if case is None and "profile" not in {f.name for f in dataclasses.fields(cls.START_REQUEST)}:
         fields = {k: v for k, v in fields.items() if k != "profile"}  # used by choose_profile
     request = parse(cls.START_REQUEST, fields)
-    info = case_info(case, list(repo.decisions_of_case(session, case.id))) if case is not None else None
+    info = None
+    if case is not None:
+        orders = list(repo.orders_of_case_all(session, case.id))
+        info = case_info(case, list(repo.decisions_of_case(session, case.id)), orders)
     ctx = StartContext(case_id=case_id, case=info, profile=profile, actor=user.actor, now=now)
     try:
         return cls.build_input(request, ctx)

@@ -101,9 +101,23 @@ class Process(Base):
     started_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)  # the key's scope hash
-    # The provider unit the process concerns (issue 6 §5: a unit sees only its own processes).
+    # The unit the process itself works for (e.g. an order's receiver); who may see the process
+    # is ``process_units``.
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
     unique_key: Mapped[str | None] = mapped_column(String(64))
+
+
+class ProcessUnit(Base):
+    """A unit (provider, homecoming team, ...) that a process concerns (issue 6 §5, issue 7 "who
+    sees what"): a unit-scoped viewer sees a process, its tasks and history only with a row here.
+    A homecoming process concerns the team and the chosen provider; a case's follow-up cycle none.
+    Written at the start by the API and by the workflow (``ProcessRecord.units``) when a unit joins;
+    rows are never removed (a unit that took part keeps reading what it did)."""
+
+    __tablename__ = "process_units"
+
+    process_id: Mapped[str] = mapped_column(ForeignKey("processes.id"), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class Order(Base):

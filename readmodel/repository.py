@@ -7,11 +7,11 @@ goes through it (FU-10: inner secrecy, a provider sees only its own cases).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from readmodel.models import (
@@ -22,6 +22,7 @@ from readmodel.models import (
     Message,
     Order,
     Process,
+    ProcessUnit,
     Task,
 )
 from workflows.model import (
@@ -57,14 +58,21 @@ class Viewer(Protocol):
     def municipality(self) -> str | None: ...
 
 
+# ``processes.unique_key`` of a running process of a type that allows one running per case
+# (``ProcessWorkflow.ONE_RUNNING_PER_CASE``); cleared when the process completes.
+RUNNING_KEY = "running"
+
+
 # -- visibility ------------------------------------------------------------------------------
 
 
 def visible_cases(viewer: Viewer) -> ColumnElement[bool]:
     """The SQL condition on ``Case`` for the cases ``viewer`` may see (FU-10).
 
-    - provider, homecoming team: cases whose provider is their unit, or that have an order sent
-      to their unit (homecoming team, alarm team, night district receive separate orders);
+    - provider, homecoming team: cases whose provider is their unit, that have an order sent to
+      their unit (homecoming team, alarm team, night district receive separate orders), or a
+      process that concerns their unit (e.g. the chosen provider of a homecoming, who reads the
+      announcement before the order moves); on such a case they see only what concerns them;
     - case worker: their own cases, and cases without a case worker in their municipality;
     - senior case worker, supervisor, on-call supervisor, deputy manager: the municipality's cases;
     - billing: cases with a billing notice (CAL-7), nothing else.
@@ -75,7 +83,12 @@ def visible_cases(viewer: Viewer) -> ColumnElement[bool]:
             return false()
         sent = aliased(Order)  # aliased: the outer query may select orders itself
         ordered = exists().where(sent.case_id == Case.id, sent.provider_id == viewer.org)
-        return or_(Case.provider_id == viewer.org, ordered)
+        concerned = aliased(Process)
+        unit = aliased(ProcessUnit)
+        concerning = exists().where(
+            concerned.case_id == Case.id, unit.process_id == concerned.id, unit.unit == viewer.org
+        )
+        return or_(Case.provider_id == viewer.org, ordered, concerning)
     if viewer.role == CASE_WORKER:
         return or_(Case.case_worker_id == viewer.sub, and_(Case.case_worker_id.is_(None), in_municipality))
     if viewer.role in MUNICIPALITY_WIDE:
@@ -94,14 +107,16 @@ def _own_orders(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def concerns_viewer(viewer: Viewer) -> ColumnElement[bool]:
-    """The SQL condition on ``Process`` (joined with its ``Case``) for the processes that concern
-    ``viewer`` (issue 6 §5, FU-10): a unit sees only its own unit's processes, also on a case it
-    shares with another unit; a process without a recorded unit concerns the case's provider."""
+    """The SQL condition on ``Process`` for the processes that concern ``viewer`` (issue 6 §5,
+    FU-10, issue 7): a unit sees only the processes whose unit set (``process_units``) names it,
+    also on a case it shares with another unit; a process naming no unit (a case's follow-up
+    cycle) is the case workers' alone."""
     if viewer.role not in UNIT_SCOPED:
         return true()
     if not viewer.org:
         return false()
-    return func.coalesce(Process.provider_id, Case.provider_id) == viewer.org
+    unit = aliased(ProcessUnit)
+    return exists().where(unit.process_id == Process.id, unit.unit == viewer.org)
 
 
 # -- cases -----------------------------------------------------------------------------------
@@ -145,6 +160,12 @@ def orders_of_case(session: Session, viewer: Viewer, case_id: str) -> Sequence[O
     query = (
         select(Order).where(Order.case_id == case_id, _own_orders(viewer)).order_by(Order.sent_at, Order.id)
     )
+    return session.scalars(query).all()
+
+
+def orders_of_case_all(session: Session, case_id: str) -> Sequence[Order]:
+    """Every order of the case, oldest first (for a starting process, not for a viewer)."""
+    query = select(Order).where(Order.case_id == case_id).order_by(Order.sent_at, Order.id)
     return session.scalars(query).all()
 
 
@@ -210,9 +231,23 @@ def add_process(session: Session, row: Process) -> None:
 
 
 def delete_process(session: Session, process_id: str) -> None:
+    session.execute(delete(ProcessUnit).where(ProcessUnit.process_id == process_id))
     row = session.get(Process, process_id)
     if row is not None:
         session.delete(row)
+
+
+def units_of_process(session: Session, process_id: str) -> set[str]:
+    """The units a process concerns."""
+    query = select(ProcessUnit.unit).where(ProcessUnit.process_id == process_id)
+    return set(session.scalars(query).all())
+
+
+def add_process_units(session: Session, process_id: str, units: Iterable[str]) -> None:
+    """Add the units not yet recorded for the process (the process row must exist)."""
+    for unit in sorted(set(units) - units_of_process(session, process_id)):
+        session.add(ProcessUnit(process_id=process_id, unit=unit))
+    session.flush()
 
 
 # -- tasks, orders, mailboxes, billing -------------------------------------------------------

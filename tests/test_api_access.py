@@ -104,7 +104,10 @@ async def test_the_owning_unit_and_the_case_worker_still_see_theirs(api: httpx.A
     nord_case = (await api.get(f"/cases/{case_id}", headers=as_nord)).json()
     assert {p["id"] for p in nord_case["processes"]} == {nord, change}
     worker_case = (await api.get(f"/cases/{case_id}", headers=await login(api, CASE_WORKER))).json()
-    assert {p["id"] for p in worker_case["processes"]} == {nord, syd, change}
+    # The case's follow-up cycle is the case worker's and concerns no unit (FU-9).
+    cycle = f"case-{case_id}/follow-up-cycle"
+    assert {p["id"] for p in worker_case["processes"]} == {nord, syd, change, cycle}
+    assert cycle not in {p["id"] for p in nord_case["processes"]}
 
 
 async def test_the_pages_hide_another_units_processes_too(api: httpx.AsyncClient) -> None:

@@ -40,6 +40,9 @@ async def test_a_failing_process_reads_as_failing_and_an_action_on_it_answers_50
                         started_at=datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
                     )
                 )
+                session.flush()
+                # the unit the order concerns, as the API's start records it (issue 6 §5)
+                session.add(models.ProcessUnit(process_id=process_id, unit="hemtjanst-nord"))
             queue = f"stuck-{uuid.uuid4()}"
             async with (
                 Worker(

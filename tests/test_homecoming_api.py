@@ -66,6 +66,7 @@ async def app_at(at: datetime, sessions: sessionmaker[Session]) -> AsyncIterator
         scenario(at, sessions) as (env, worker),
         api_client(env.client, sessions, worker.task_queue, clock=scenario_clock(env)) as http,
     ):
+        http.headers["Origin"] = "http://test"  # as a browser posting this site's forms does
         yield Client(http, env, await login_all(http, USERS))
 
 
@@ -172,7 +173,8 @@ async def test_HT_5_reverse_over_http_the_provider_asks_and_takes_back(
         }
         await app.act("provider", pid, "request_takeover", {**request, "reason": ""}, status=422)
         state = await app.act("provider", pid, "request_takeover", request)
-        assert at(task(state, "move_order")["due_at"]) == end_of(datetime(2027, 3, 15).date())  # COM-1
+        # HT-5: COM-1 (Mon 2027-03-15), but before the period starts Wed 2027-03-10
+        assert at(task(state, "move_order")["due_at"]) == end_of(datetime(2027, 3, 9).date())
         state = await app.act("case_worker", pid, "move_order", {"start_date": "2027-03-10", "items": CARE})
         await orders_seen(app, "team", case_id, [("hemgangsteam", "sent", None)])
         assert (await app.get("team", f"/processes/{pid}"))["stage"] == "with_team"

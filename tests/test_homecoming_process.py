@@ -401,8 +401,9 @@ async def test_HT_5_the_provider_asks_the_team_to_take_over_and_the_order_moves_
                 period_end=date(2027, 3, 24),
             ),
         )
-        # COM-1: the case worker answers within 5 working days: Mon 2027-03-15
-        assert tasks(state)["move_order"].due_at == end_of(date(2027, 3, 15))
+        # HT-5: within COM-1's 5 working days (Mon 2027-03-15), and before the period starts on
+        # Wed 2027-03-10: by the end of Tue 2027-03-09.
+        assert tasks(state)["move_order"].due_at == end_of(date(2027, 3, 9))
         assert "extra stöd" in mailbox(sessions, "case-workers", case_id)[0].body
         to_other = MoveOrder(
             actor=CASE_WORKER, provider_id="hemtjanst-syd", start_date=date(2027, 3, 10), items=CARE

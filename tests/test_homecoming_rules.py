@@ -121,8 +121,10 @@ def test_HT_3_HT_4_an_announcement_names_a_plausible_handover() -> None:
 
 
 def test_HT_3_the_move_is_due_by_the_end_of_the_day_before_the_handover_HT_4_by_the_planned_moment() -> None:
-    assert rules.move_due(date(2026, 12, 29), None) == end_of(date(2026, 12, 28))
-    assert rules.move_due(date(2027, 3, 1), sthlm(2027, 3, 1, 10)) == sthlm(2027, 3, 1, 10)
+    announced = sthlm(2026, 12, 23, 10)
+    assert rules.move_due(date(2026, 12, 29), None, announced) == end_of(date(2026, 12, 28))
+    planned = sthlm(2027, 3, 1, 10)
+    assert rules.move_due(date(2027, 3, 1), planned, sthlm(2027, 2, 27, 9)) == planned
 
 
 def test_HT_3_HT_5_a_moved_order_goes_to_the_proposed_receiver_from_the_expected_day() -> None:

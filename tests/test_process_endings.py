@@ -27,6 +27,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.follow_up import FollowUpActivities, cycle_id
 from activities.read_model import ReadModelActivities
 from readmodel import models
 from runtime.worker import workflow_runner
@@ -45,17 +46,31 @@ from tests.engine_support import (
     urgent_change_input,
 )
 from tests.support import CASE_WORKER, PROVIDER, advance_to, profile, scenario_server, start, sthlm
+from tests.test_follow_up_cycle import start_cycle
 from workflows.case_event import CaseEventWorkflow
 from workflows.extra_visits import ExtraVisitsWorkflow
+from workflows.homecoming import HomecomingWorkflow
 from workflows.io.case_event import CaseEnding, CaseEventInput, HandleTimeAdjustment, TimeAdjustmentReport
 from workflows.io.extra_visits import RegisterVisit, Review, VisitDecision
+from workflows.io.follow_up import ChooseForm, Plan, Record, StartNow, SubmitReport
+from workflows.io.homecoming import (
+    AnnounceHandover,
+    FollowUp,
+    HomecomingInput,
+    MoveOrder,
+    SendOrder,
+    SendTeamInfo,
+)
 from workflows.io.new_urgent_case import CloseCase, PhoneProvider, TakeOver
 from workflows.io.order import ConfirmOrder, ReportNotExecutable, ReviewNotExecuted
+from workflows.io.temporary_extension import FollowUp as ExtensionFollowUp
+from workflows.io.temporary_extension import ReportLasting, TemporaryExtensionInput
 from workflows.io.urgent_change import Escalate, NeedEnded
-from workflows.model import NOT_OPEN, Action, ProcessState
+from workflows.model import NOT_OPEN, Action, Actor, ProcessState
 from workflows.new_urgent_case import NewUrgentCaseWorkflow
 from workflows.order import OrderWorkflow
 from workflows.registry import PROCESS_TYPES, WORKFLOWS
+from workflows.temporary_extension import TemporaryExtensionWorkflow
 from workflows.urgent_change import UrgentChangeWorkflow
 
 Call = tuple[str, Action]
@@ -151,17 +166,113 @@ async def _case_event(env: WorkflowEnvironment, worker: Worker, sessions: sessio
     )
 
 
+async def _temporary_extension(
+    env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]
+) -> Race:
+    """EXT-4 / EXT-6: the follow-up that finds the need transient ends the process; the provider's
+    EXT-3 report arrives at the same moment."""
+    case_id = new_case(sessions, "end-ext")
+    inp = TemporaryExtensionInput(
+        case_id=case_id,
+        profile=profile(),
+        provider_id="hemtjanst-nord",
+        reported_by=PROVIDER,
+        reported_at=sthlm(2026, 11, 23, 10, 0),
+        started_on=date(2026, 11, 20),
+        inserted="Tillsyn två gånger per natt",
+        reason="Urinvägsinfektion",
+        case_worker_id="cw-anna",
+    )
+    handle, _ = await start(
+        env, worker, TemporaryExtensionWorkflow, inp, f"case-{case_id}/temporary-extension/1"
+    )
+    transient = ExtensionFollowUp(actor=CASE_WORKER, outcome="transient", provider_contact="Carl Samordnare")
+    lasting = ReportLasting(actor=PROVIDER, established_on=date(2026, 11, 23), message="Kvarstår")
+    return Race(handle, ending=("follow_up", transient), other=("report_lasting", lasting))
+
+
+TEAM = Actor(user_id="hg-gun", role="homecoming_team", name="Gun Hemgång", org="hemgangsteam")
+
+
+async def _homecoming(env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]) -> Race:
+    """HT-4: the move to the chosen provider ends the process; the follow-up it makes unnecessary
+    arrives at the same moment."""
+    case_id = new_case(sessions, "end-hc")
+    inp = HomecomingInput(
+        case_id=case_id,
+        profile=profile(),
+        started_by=CASE_WORKER,
+        mode="regular",
+        origin="hospital_discharge",
+        team_id=TEAM.org or "",
+        provider_id="hemtjanst-nord",
+        decision_date=date(2026, 11, 23),
+        items=CARE,
+        case_worker_id="cw-anna",
+    )
+    handle, _ = await start(env, worker, HomecomingWorkflow, inp, f"case-{case_id}/homecoming/1")
+    await act(
+        handle, "send_team_info", SendTeamInfo(actor=CASE_WORKER, information="Insulin morgon och kväll")
+    )
+    await act(handle, "send_order", SendOrder(actor=CASE_WORKER, start_date=date(2026, 11, 23)))
+    planned = sthlm(2026, 11, 25, 10, 0)
+    announce = AnnounceHandover(actor=TEAM, planned_at=planned, services=["Personlig omvårdnad"])
+    await act(handle, "announce_handover", announce)
+    move = MoveOrder(actor=CASE_WORKER, start_date=date(2026, 11, 25), items=CARE)
+    return Race(handle, ending=("move_order", move), other=("follow_up", FollowUp(actor=CASE_WORKER)))
+
+
+async def _follow_up(env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]) -> Race:
+    """FU-7 / FU-8: recording the follow-up ends it; the provider's late report arrives with it."""
+    case_id = await start_cycle(env, worker, sessions, date(2026, 6, 1), new_case=False)
+    cycle = env.client.get_workflow_handle(cycle_id(case_id))
+    now = StartNow(actor=CASE_WORKER, reason="Anhörig har hört av sig om ändrat behov.")
+    await cycle.execute_update("start_now", now, id=str(uuid.uuid4()), result_type=ProcessState)
+    handle: Handle = env.client.get_workflow_handle(f"case-{case_id}/follow-up/1")
+    await handle.execute_update("ready", result_type=ProcessState)
+    planned = sthlm(2026, 11, 24, 10, 0)
+    await act(handle, "plan", Plan(actor=CASE_WORKER, planned_at=planned))
+    form = ChooseForm(actor=CASE_WORKER, form="phone", provider_attends=False, person_told_other_way=True)
+    await act(handle, "choose_form", form)
+    await advance_to(env, planned)
+    record = Record(
+        actor=CASE_WORKER,
+        gets_granted_help=True,
+        takes_part_when=True,
+        takes_part_how=True,
+        feels_good=True,
+        need_matches_order=True,
+        care_plan_current=True,
+        outcome="unchanged",
+    )
+    report = SubmitReport(
+        actor=PROVIDER,
+        need_matches_order=True,
+        given_as_ordered=True,
+        fully_executed=True,
+        provider_attends=False,
+    )
+    return Race(handle, ending=("record", record), other=("submit_report", report))
+
+
 RACES: dict[str, Setup] = {
     "new-urgent-case": _new_urgent_case,
     "urgent-change": _urgent_change,
     "order": _order,
     "extra-visits": _extra_visits,
     "case-event": _case_event,
+    "temporary-extension": _temporary_extension,
+    "homecoming": _homecoming,
+    "follow-up": _follow_up,
 }
+# The case's follow-up cycle has no action that ends it: it ends when the last of the case's
+# decisions has ended (signals, FU-11), and its one action (start_now) opens no task.
+NO_ENDING_ACTION = {"follow-up-cycle"}
 
 
 def test_every_process_type_of_the_registry_has_an_ending_race() -> None:
-    assert set(RACES) == set(PROCESS_TYPES)
+    assert set(RACES) | NO_ENDING_ACTION == set(PROCESS_TYPES)
+    assert not RACES.keys() & NO_ENDING_ACTION
 
 
 @asynccontextmanager
@@ -174,7 +285,7 @@ async def _worker(
         env.client,
         task_queue=queue,
         workflows=WORKFLOWS,
-        activities=ReadModelActivities(sessions).all(),
+        activities=[*ReadModelActivities(sessions).all(), *FollowUpActivities(sessions, env.client).all()],
         activity_executor=EXECUTOR,
         workflow_runner=workflow_runner(),
         max_cached_workflows=0,
@@ -191,7 +302,7 @@ async def _answer(handle: Handle, call: Call) -> ProcessState | ApplicationError
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("process_type", sorted(PROCESS_TYPES))
+@pytest.mark.parametrize("process_type", sorted(RACES))
 async def test_an_action_raced_with_the_ending_one_is_carried_out_or_409_and_no_task_stays_open(
     process_type: str, backend: str, tmp_path: Path
 ) -> None:

@@ -243,13 +243,3 @@ def test_EXT_2_the_notice_names_day_one_day_fourteen_and_the_confirmation_deadli
     )
     assert "från 2027-03-15 (dag 1) till och med 2027-03-28 (dag 14)" in text
     assert "senast 2027-03-22 23:59" in text
-
-
-def test_free_text_is_limited_to_what_journals_and_postgresql_hold() -> None:
-    rules.check_text("x" * 2000, "inserted")
-    with pytest.raises(ValueError, match="inserted får vara högst 2000 tecken \\(nu 2001\\)"):
-        rules.check_text("x" * 2001, "inserted")
-    with pytest.raises(ValueError, match="NUL"):
-        rules.check_text("Tillsyn\x00natt", "inserted")
-    with pytest.raises(ValueError, match="högst 200 tecken"):
-        rules.check_text("C" * 201, "provider_contact", rules.NAME_LIMIT)

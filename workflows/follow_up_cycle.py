@@ -74,9 +74,15 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
     def build_input(cls, request: NoHttpStart, ctx: StartContext) -> CycleInput:
         raise ValueError("Uppföljningscykeln startar när ärendets första beslut registreras.")
 
+    @classmethod
+    def concerns_units(cls, inp: CycleInput) -> frozenset[str]:
+        """The cycle is the case workers' (FU-9); its follow-ups concern the provider."""
+        return frozenset()
+
     @workflow.init
     def __init__(self, inp: CycleInput) -> None:
         self._setup(inp.case_id, inp.profile, inp.case_worker_id, inp.provider_id)
+        self.units = set()  # the case workers' alone: no unit sees the cycle
         carried = inp.carried or CycleCarry()
         self.inp = inp
         self.decisions: dict[str, DecisionTerm] = {d.decision_id: d for d in carried.decisions}

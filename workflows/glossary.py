@@ -143,6 +143,21 @@ CHOICE_LABELS: dict[str, str] = {
     "relief": "avlösning",
 }
 
+# The kinds of decision (the read model's ``decisions.kind``), as a reader says them.
+DECISION_KIND_LABELS = {
+    "care": "hemtjänst (omvårdnad)",
+    "service": "serviceinsatser",
+    "safety_alarm": "trygghetslarm",
+    "meals": "matdistribution",
+    "night": "natthjälp",
+    "hsl": "hälso- och sjukvårdsinsatser (HSL)",
+}
+
+
+def decision_kind_label(kind: str) -> str:
+    return DECISION_KIND_LABELS.get(kind, kind)
+
+
 # Fields every action carries that the timeline shows elsewhere (who, when) or that say nothing.
 NOT_DESCRIBED = frozenset({"actor", "occurred_at", "note_type"})
 

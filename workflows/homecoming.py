@@ -24,15 +24,16 @@ the discharge start day (unchanged need) or within 24 hours on working days of t
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, ClassVar
 
 from temporalio import workflow
 from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import calendar, homecoming_start
+    from workflows import calendar, homecoming_start, limits
     from workflows.effects import AUTHORITY_JOURNAL, PROVIDER_JOURNAL
+    from workflows.glossary import decision_kind_label
     from workflows.io.homecoming import (
         AnnounceHandover,
         Dialogue,
@@ -67,6 +68,7 @@ with workflow.unsafe.imports_passed_through():
 @workflow.defn(name="homecoming")
 class HomecomingWorkflow(ProcessWorkflow):
     process_type = "homecoming"
+    ONE_RUNNING_PER_CASE = True  # one handover at a time per person (409 for a second)
     START_ROLES = (CASE_WORKER, PROVIDER)  # the provider only for HT-5 (reverse)
     START_REQUEST = StartHomecoming
     ACTIONS: ClassVar[dict[str, type[Action]]] = {
@@ -88,10 +90,36 @@ class HomecomingWorkflow(ProcessWorkflow):
     def proposals(cls, details: dict[str, Any], profile: Profile, now: datetime) -> dict[str, dict[str, str]]:
         return homecoming_start.proposals(details, profile, now)
 
+    @classmethod
+    def hidden_fields(cls, details: dict[str, Any]) -> dict[str, frozenset[str]]:
+        return homecoming_start.hidden_fields(details)
+
+    @classmethod
+    def concerns_units(cls, inp: HomecomingInput) -> frozenset[str]:
+        """Who sees the process: the homecoming team and the chosen provider (HT-5: the case's
+        provider); never the alarm team or the night district, which see only their orders."""
+        return frozenset(unit for unit in (inp.team_id, inp.provider_id) if unit)
+
+    @classmethod
+    def check_input(cls, inp: HomecomingInput) -> None:
+        """Besides the calendar's years: the units' ids and the services' names within the
+        shared limits; night help a positive time (HT-2)."""
+        super().check_input(inp)
+        limits.check_id(inp.team_id, "team_id")
+        limits.check_id(inp.provider_id, "chosen_provider_id")
+        limits.check_id(inp.night_district_id, "night_district_id")
+        for order_id in inp.provider_orders:
+            limits.check_text(order_id, "provider_orders", 200)
+        for item in inp.items:
+            limits.check_name(item.name, "insatsen", required=True)
+        if inp.night_help_minutes is not None and not 0 < inp.night_help_minutes <= 100_000:
+            raise ValueError("Natthjälpens tid (night_help_minutes) anges i minuter per månad, 1-100000.")
+
     @workflow.init
     def __init__(self, inp: HomecomingInput) -> None:
         self._setup(inp.case_id, inp.profile, inp.case_worker_id, inp.team_id)
         self.inp = inp
+        self.units = set(self.concerns_units(inp))
         self.handover_day: date | None = None
         self.planned_at: datetime | None = None
         self.receiver: str | None = None  # who the next move_order sends to
@@ -99,6 +127,11 @@ class HomecomingWorkflow(ProcessWorkflow):
         self.moved = False
         self.team_orders: list[str] = []  # the team's orders this process sent (ended on a move)
         self.orders_sent = 0
+        self.orders_sent_at = workflow.now()  # when the team's orders were sent (HT-3's origin)
+        self.announced_at: datetime | None = None
+        self.moved_to_team_on: date | None = None  # HT-5: the day the team took over
+        if not self.admit(inp):
+            return
         self.details = {
             "mode": inp.mode,
             "origin": inp.origin,
@@ -109,6 +142,7 @@ class HomecomingWorkflow(ProcessWorkflow):
 
     @workflow.run
     async def run(self, inp: HomecomingInput) -> ProcessState:
+        self.refuse()
         await self._begin()
         while True:
             step = await self.steps.next()
@@ -144,8 +178,8 @@ class HomecomingWorkflow(ProcessWorkflow):
     def _check_send_team_info(self, action: SendTeamInfo) -> None:
         self.steps.check("send_team_info", action)
         with rule_check():
-            rules.check_text(action.information, "informationen till hemgångsteamet", required=True)
-            rules.check_text(action.contacts, "kontaktuppgifterna")
+            limits.check_text(action.information, "informationen till hemgångsteamet", required=True)
+            limits.check_text(action.contacts, "kontaktuppgifterna")
 
     @workflow.update
     async def send_order(self, action: SendOrder) -> ProcessState:
@@ -157,7 +191,7 @@ class HomecomingWorkflow(ProcessWorkflow):
         with rule_check():
             rules.check_order_start(action.start_date, workflow.now())
             for text in (action.other, action.alarm_other, action.night_other):
-                rules.check_text(text, "övrigt")
+                limits.check_text(text, "övrigt")
             if self.inp.mode != rules.SIMPLIFIED and (action.alarm_other or action.night_other):
                 raise ValueError("Larmteamet och nattdistriktet får beställningar bara vid förenklat beslut.")
 
@@ -172,7 +206,9 @@ class HomecomingWorkflow(ProcessWorkflow):
             rules.check_handover(
                 self.inp.mode, action.handover_date, action.planned_at, action.services, self._when(action)
             )
-            rules.check_text(action.note, "anteckningen")
+            limits.check_text(action.note, "anteckningen")
+            for service in action.services:
+                limits.check_name(service, "insatsen")
 
     @workflow.update
     async def dialogue(self, action: Dialogue) -> ProcessState:
@@ -182,7 +218,7 @@ class HomecomingWorkflow(ProcessWorkflow):
     def _check_dialogue(self, action: Dialogue) -> None:
         self.steps.check("dialogue", action)
         with rule_check():
-            rules.check_text(action.note, "vad dialogen med hemgångsteamet kom fram till", required=True)
+            limits.check_text(action.note, "vad dialogen med hemgångsteamet kom fram till", required=True)
 
     @workflow.update
     async def follow_up(self, action: FollowUp) -> ProcessState:
@@ -192,8 +228,12 @@ class HomecomingWorkflow(ProcessWorkflow):
     def _check_follow_up(self, action: FollowUp) -> None:
         self.steps.check("follow_up", action)
         with rule_check():
-            rules.check_follow_up(action.new_decision, action.services, action.decision_date, workflow.now())
-            rules.check_text(action.note, "anteckningen")
+            rules.check_follow_up(
+                action.new_decision, action.services, action.decision_date, self._decision_window()
+            )
+            limits.check_text(action.note, "anteckningen")
+            for service in action.services:
+                limits.check_name(service, "insatsen")
 
     @workflow.update
     async def move_order(self, action: MoveOrder) -> ProcessState:
@@ -212,7 +252,10 @@ class HomecomingWorkflow(ProcessWorkflow):
                 action.start_date,
                 action.items,
             )
-            rules.check_text(action.other, "övrigt")
+            limits.check_id(action.provider_id, "provider_id")
+            limits.check_text(action.other, "övrigt")
+            for item in action.items:
+                limits.check_name(item.name, "insatsen", required=True)
 
     @workflow.update
     async def request_takeover(self, action: RequestTakeover) -> ProcessState:
@@ -222,7 +265,7 @@ class HomecomingWorkflow(ProcessWorkflow):
     def _check_request_takeover(self, action: RequestTakeover) -> None:
         self.steps.check("request_takeover", action)
         with rule_check():
-            rules.check_text(action.reason, "skälet till att hemgångsteamet ska ta över", required=True)
+            limits.check_text(action.reason, "skälet till att hemgångsteamet ska ta över", required=True)
             rules.check_period(action.period_start, action.period_end, self._when(action))
 
     @workflow.update
@@ -234,9 +277,17 @@ class HomecomingWorkflow(ProcessWorkflow):
         self.steps.check("hand_back", action)
         with rule_check():
             rules.check_date_ahead(action.back_on, self._when(action), "Datum för återlämning")
-            rules.check_text(action.note, "anteckningen")
+            rules.check_hand_back(action.back_on, self.moved_to_team_on)  # HT-5
+            limits.check_text(action.note, "anteckningen")
 
     # -- reactions --------------------------------------------------------------------------
+
+    def _decision_window(self) -> tuple[date, date]:
+        """HT-3 / HT-4: a new home-care decision after the follow-up applies from the handover at
+        the latest, and is not dated before the announcement (nor before the homecoming decision)."""
+        assert self.handover_day is not None  # the follow-up opens after the announcement
+        announced = calendar.local_date(self.announced_at or workflow.now())
+        return max(announced, self.inp.decision_date), self.handover_day
 
     @staticmethod
     def _when(action: Action) -> datetime:
@@ -271,16 +322,19 @@ class HomecomingWorkflow(ProcessWorkflow):
                 role=PROVIDER,
                 org=inp.provider_id,
                 title="Begär att hemgångsteamet tar över ärendet under en period",
+                not_before=self._started_at,
             )
             return
         await self._record_decisions()
+        decided = calendar.at_local(inp.decision_date, time(0, 0))  # the origin of the first step
         if inp.mode == rules.REGULAR:
             await self.case_worker_step(
                 "send_team_info",
                 "Skicka information till hemgångsteamet enligt mallen (så snart som möjligt)",
+                not_before=decided,
             )
         else:
-            await self._open_send_order()
+            await self._open_send_order(decided)
 
     async def _discharge_timing(self) -> None:
         """HT-6: when the services must have started after the hospital discharge."""
@@ -319,14 +373,30 @@ class HomecomingWorkflow(ProcessWorkflow):
             decision_id = f"{self.ref.process_id}/decision/{number}"
             decisions[decision.key] = decision_id
             await self.record_decision(decision_id, decision.kind, decision.services, decided)
-            text = f"Beslut ({decision.kind}) från {decided.isoformat()}: {', '.join(decision.services)}."
+            kind = decision_kind_label(decision.kind)
+            text = f"Beslut om {kind} från {decided.isoformat()}: {', '.join(decision.services)}."
             await self.effects.journal(AUTHORITY_JOURNAL, text, inp.started_by, workflow.now())
             self.note(inp.started_by, text)
         self.details["decisions"] = decisions
 
-    async def _open_send_order(self) -> None:
+    async def _open_send_order(self, since: datetime) -> None:
         await self.set_stage("decided")
-        await self.case_worker_step("send_order", "Skicka beställningarna (med övrigt för uppstarten)")
+        if self.inp.mode == rules.SIMPLIFIED:  # which "övrigt" the form asks for
+            self.details["planned_orders"] = [
+                order.key
+                for order in rules.simplified_orders(
+                    self.profile.homecoming,
+                    self.inp.team_id,
+                    self.inp.night_district_id,
+                    self.profile.homecoming_standard_minutes,
+                    self.inp.night_help_minutes,
+                    self.inp.safety_alarm,
+                    self.inp.meal_distribution,
+                )
+            ]
+        await self.case_worker_step(
+            "send_order", "Skicka beställningarna (med övrigt för uppstarten)", not_before=since
+        )
 
     async def _team_informed(self, action: SendTeamInfo) -> None:
         """HT-4: the template information to the team's mailbox, then the order."""
@@ -338,7 +408,7 @@ class HomecomingWorkflow(ProcessWorkflow):
         self.note(
             action.actor, f"Information skickad till hemgångsteamet {self.inp.team_id}", at=self.acted_at
         )
-        await self._open_send_order()
+        await self._open_send_order(self.acted_at)
 
     async def _send_orders(self, action: SendOrder) -> None:
         """HT-2 / HT-4: one order per receiver, each with its own "övrigt" (COM-4)."""
@@ -364,12 +434,15 @@ class HomecomingWorkflow(ProcessWorkflow):
             )
         self.team_orders.append(orders["team"])
         self.details["orders"] = orders
+        self.orders_sent_at = self.acted_at
         await self.set_stage("with_team")
         await self.steps.open(
             "announce_handover",
             role=HOMECOMING_TEAM,
             org=inp.team_id,
             title="Meddela datum för överlämning till vald hemtjänst",
+            # HT-3: an announcement cannot predate the team's order (nor count as on time then).
+            not_before=self.orders_sent_at,
         )
 
     async def _announced(self, action: AnnounceHandover) -> None:
@@ -387,6 +460,7 @@ class HomecomingWorkflow(ProcessWorkflow):
             self.planned_at = planned
             self.details["planned_handover_at"] = calendar.local(planned).isoformat()
         self._expect_move(day, self.inp.provider_id)
+        self.announced_at = at
         text = rules.announcement_text(mode, day, planned, action.services, on_time, limit, action.note)
         self.details.update(
             handover_date=day.isoformat(),
@@ -415,21 +489,31 @@ class HomecomingWorkflow(ProcessWorkflow):
                 "dialogue",
                 role=SENIOR_CASE_WORKER,
                 title="För sent meddelad överlämning: för dialog med hemgångsteamet",
+                not_before=self.announced_at,
             )
 
     async def _open_follow_up_and_move(self) -> None:
         """HT-3: the case worker follows up, then moves the order; HT-4: follows up with the person
         or moves the order without a follow-up. Both due before the handover."""
-        assert self.handover_day is not None
-        due = rules.move_due(self.handover_day, self.planned_at)
+        assert self.handover_day is not None and self.announced_at is not None
+        due = rules.move_due(self.handover_day, self.planned_at, self.announced_at)
         self.deadlines["move_order"] = due
         await self.set_stage("handover_announced")
-        await self.case_worker_step("follow_up", "Följ upp inför överlämningen (beslut vid behov)", due)
+        await self.case_worker_step(
+            "follow_up",
+            "Följ upp inför överlämningen (beslut vid behov)",
+            due,
+            not_before=self.announced_at,
+        )
         if self.inp.mode == rules.REGULAR:
             await self._open_move("Flytta beställningen till vald hemtjänst (med eller utan uppföljning)")
 
     async def _open_move(self, title: str) -> None:
-        await self.case_worker_step("move_order", title, self.deadlines.get("move_order"))
+        """The move is answered to the event that asked for it (the announcement, the provider's
+        request or hand-back): its action is not dated before that (``acted_at``)."""
+        await self.case_worker_step(
+            "move_order", title, self.deadlines.get("move_order"), not_before=self.acted_at
+        )
 
     async def _dialogue_held(self, action: Dialogue) -> None:
         deviate = " Anledning finns att frångå ordinarie uppdrag." if action.deviate_from_order else ""
@@ -470,12 +554,24 @@ class HomecomingWorkflow(ProcessWorkflow):
         assert receiver is not None  # the validator insists on one
         await self.cancel_if_open("follow_up", "beställningen flyttas utan uppföljning")
         to_team = receiver == self.inp.team_id
-        ending = list(self.team_orders) if not to_team else []
-        order_id = await self._start_order(receiver, action.start_date, action.items, action.other, action)
+        if not to_team:
+            await self.join_unit(receiver)  # the chosen provider sees the process from now on
+        # HT-5: while the team holds the case the provider's own orders end; back, the team's end.
+        ending = list(self.inp.provider_orders) if to_team else list(self.team_orders)
+        items = list(action.items)
+        if self.inp.mode == rules.SIMPLIFIED and self.inp.meal_distribution:
+            items = rules.with_meals(items)  # HT-2: meals came with the team's order; they go on
+        order_id = await self._start_order(receiver, action.start_date, items, action.other, action)
         if to_team:
             self.team_orders.append(order_id)
+            self.moved_to_team_on = action.start_date
         for previous in ending:
             await self._end_order(previous, action.start_date, f"flyttad till {receiver}", action.actor)
+        home_care = self.details.get("decisions", {}).get("home_care")
+        if self.inp.mode == rules.SIMPLIFIED and home_care:
+            # HT-2 / HT-3: the decision tied to "Hemgångsteam" ends on the handover date.
+            await self.end_decision(home_care, action.start_date)
+            self.note(action.actor, f"Beslutet om hemgångsteam upphör {action.start_date.isoformat()}")
         self.details.setdefault("moved", []).append(
             {"to": receiver, "order_id": order_id, "start_date": action.start_date.isoformat()}
         )
@@ -490,6 +586,7 @@ class HomecomingWorkflow(ProcessWorkflow):
                 role=PROVIDER,
                 org=self.inp.provider_id,
                 title="Meddela när beställningen ska flyttas tillbaka från hemgångsteamet",
+                not_before=self.acted_at,
             )
             return
         self.moved = True
@@ -512,8 +609,8 @@ class HomecomingWorkflow(ProcessWorkflow):
         )
         await self.effects.journal(PROVIDER_JOURNAL, text, action.actor, at)
         self.note(action.actor, text, at=at)
-        due = calendar.working_days_after(at, self._rules.feedback_working_days)  # COM-1
-        self.deadlines["move_order"] = due
+        # COM-1, and before the period starts (HT-5)
+        self.deadlines["move_order"] = rules.takeover_move_due(at, action.period_start, self._rules)
         await self._open_move("Flytta beställningen till hemgångsteamet")
 
     async def _handed_back(self, action: HandBack) -> None:
@@ -525,7 +622,7 @@ class HomecomingWorkflow(ProcessWorkflow):
         self.details["back_on"] = action.back_on.isoformat()
         await self.effects.message(self._case_workers, "Beställningen flyttas tillbaka", text, action.actor)
         self.note(action.actor, text, at=at)
-        self.deadlines["move_order"] = calendar.working_days_after(at, self._rules.feedback_working_days)
+        self.deadlines["move_order"] = rules.takeover_move_due(at, action.back_on, self._rules)
         await self.set_stage("handing_back")
         await self._open_move("Flytta tillbaka beställningen till utföraren")
 
@@ -543,6 +640,9 @@ class HomecomingWorkflow(ProcessWorkflow):
         """A child ``order`` process that outlives this one (ORD-*)."""
         self.orders_sent += 1
         order_id = rules.child_order_id(self.ref.process_id, self.ref.case_id, self.orders_sent)
+        # ORD-2: an order starting before it is sent (e.g. the HT-6 start day) formalises support
+        # already given: its execution date may be from its start date.
+        sent_on = calendar.local_date(self.acted_at)
         await workflow.start_child_workflow(
             OrderWorkflow.run,
             OrderInput(
@@ -558,6 +658,7 @@ class HomecomingWorkflow(ProcessWorkflow):
                 decision_id=self.details.get("decisions", {}).get("home_care"),
                 execution_due=execution_due,
                 receiver_role=HOMECOMING_TEAM if receiver == self.inp.team_id else PROVIDER,
+                executed_since=start_date if start_date < sent_on else None,
             ),
             id=order_id,
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows import calendar
+from workflows import calendar, limits
 from workflows.io.homecoming import HomecomingInput, StartHomecoming
 from workflows.model import CASE_WORKER, PROVIDER, StartContext
 from workflows.profiles import Profile
@@ -36,7 +36,7 @@ def build_input(request: StartHomecoming, ctx: StartContext) -> HomecomingInput:
                 "Natthjälp, trygghetslarm och matdistribution i egna beställningar hör till förenklat beslut."
             )
         for item in request.items:
-            rules.check_text(item.name, "insatsen", required=True)
+            limits.check_name(item.name, "insatsen", required=True)
     chosen = request.chosen_provider_id or case.provider_id
     if chosen == team:
         raise ValueError("Vald hemtjänst kan inte vara hemgångsteamet.")
@@ -92,6 +92,7 @@ def _reverse(request: StartHomecoming, ctx: StartContext) -> HomecomingInput:
         provider_id=provider,
         decision_date=calendar.local_date(ctx.now),
         case_worker_id=ctx.case.case_worker_id,
+        provider_orders=[o.order_id for o in ctx.case.orders if o.provider_id == provider],
     )
 
 
@@ -105,11 +106,27 @@ def proposals(details: dict[str, Any], profile: Profile, now: Any) -> dict[str, 
     else:
         announce = {"planned_at": f"{rules.proposed_handover_at(now, notice):%Y-%m-%dT%H:%M}"}
     move_start = str(details.get("move_start_date") or "")
+    back_on = str(details.get("period_end") or details.get("period_start") or today)
     return {
         "send_order": {"start_date": str(details.get("services_start_on") or today)},
         "announce_handover": announce,  # HT-3 / HT-4: the earliest handover that is on time
-        "follow_up": {"decision_date": move_start},
         "move_order": {"start_date": move_start, "provider_id": str(details.get("receiver") or "")},
         "request_takeover": {"period_start": today},
-        "hand_back": {"back_on": str(details.get("period_end") or today)},
+        "hand_back": {"back_on": max(back_on, today)},
+    }
+
+
+def hidden_fields(details: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """The fields each action's form leaves out in this process: what the mode cannot submit
+    (HT-3 announces a date, HT-4 a moment and the services; the alarm team's and night district's
+    "övrigt" only when the simplified decision sends them an order)."""
+    mode = details.get("mode")
+    if mode == rules.SIMPLIFIED:
+        orders = set(details.get("planned_orders") or ())
+        unused = {"alarm_other"} - ({"alarm_other"} if "alarm" in orders else set())
+        unused |= {"night_other"} - ({"night_other"} if "night" in orders else set())
+        return {"announce_handover": frozenset({"planned_at", "services"}), "send_order": frozenset(unused)}
+    return {
+        "announce_handover": frozenset({"handover_date"}),
+        "send_order": frozenset({"alarm_other", "night_other"}),
     }

@@ -14,6 +14,15 @@ from typing import Any
 
 from workflows import calendar
 
+# Free text (notes, descriptions, an order's "övrigt", a message body): about 4 pages, at most
+# 40 KB in UTF-8, far below Temporal's 2 MB payload limit. The API's edge uses the same number.
+FREE_TEXT_MAX = 10_000
+# An id of a user or a unit (provider, homecoming team, alarm team, night district): the read
+# model's id columns (``api.limits.ID_MAX`` reads them; a test holds the two equal).
+ID_MAX = 64
+# A person's name or a service's name as the read model's author and item columns hold it.
+NAME_MAX = 171
+
 FIRST_YEAR = calendar.YEARS.start
 LAST_YEAR = calendar.YEARS.stop - 1
 OUTSIDE_CALENDAR = f"ligger utanför kalenderns år {FIRST_YEAR}–{LAST_YEAR}"
@@ -60,3 +69,36 @@ def date_problem(value: Any, name: str = "") -> str | None:
 
 def _outside(name: str, day: date) -> str:
     return f"{name or 'Datumet'} {day.isoformat()} {OUTSIDE_CALENDAR}."
+
+
+def text_problem(text: str, limit: int) -> tuple[str, str] | None:
+    """(type, Swedish message) when ``text`` breaks a string limit, else None: a character
+    PostgreSQL refuses (NUL) or cannot encode (a lone surrogate), or more than ``limit`` characters."""
+    if "\x00" in text:
+        return "forbidden_character", "innehåller ett otillåtet tecken (NUL)"
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
+        return "forbidden_character", "innehåller ett ogiltigt tecken (ensamt surrogattecken)"
+    if len(text) > limit:
+        return "string_too_long", f"får vara högst {limit} tecken"
+    return None
+
+
+def check_text(value: str, field: str, limit: int = FREE_TEXT_MAX, required: bool = False) -> None:
+    """A process's text within the system's limits (``text_problem``); ``required``: not blank.
+    Raises ValueError in Swedish naming ``field``."""
+    if required and not value.strip():
+        raise ValueError(f"Ange {field}.")
+    problem = text_problem(value, limit)
+    if problem is not None:
+        raise ValueError(f"{field} {problem[1]} (nu {len(value)} tecken).")
+
+
+def check_id(value: str | None, field: str) -> None:
+    """A unit's or user's id within the read model's id columns (None: not given)."""
+    if value is not None:
+        check_text(value, field, ID_MAX)
+
+
+def check_name(value: str, field: str, required: bool = False) -> None:
+    """A person's or a service's name within the read model's name columns."""
+    check_text(value, field, NAME_MAX, required)

@@ -157,6 +157,15 @@ class DecisionInfo:
 
 
 @dataclass
+class OrderInfo:
+    """An order of the case that has not ended (sent, confirmed or executed)."""
+
+    order_id: str
+    provider_id: str
+    start_date: date | None = None
+
+
+@dataclass
 class CaseInfo:
     """What a process may know of a case when it starts (no personal data beyond ids)."""
 
@@ -167,6 +176,7 @@ class CaseInfo:
     provider_id: str | None = None
     decisions: list[DecisionInfo] = field(default_factory=list)
     created_at: datetime | None = None  # when the case was registered (UTC instant)
+    orders: list[OrderInfo] = field(default_factory=list)  # the case's orders not ended
 
 
 @dataclass

@@ -98,6 +98,8 @@ class OrderWorkflow(ProcessWorkflow):
             raise ValueError("Beställningen saknar utförare (provider_id).")
         if not inp.items:
             raise ValueError("En beställning måste innehålla minst en insats.")
+        if inp.executed_since is not None and inp.executed_since > inp.start_date:
+            raise ValueError("Stödet kan inte ha börjat ges (executed_since) efter startdatumet.")
 
     @workflow.init
     def __init__(self, inp: OrderInput) -> None:
@@ -185,7 +187,9 @@ class OrderWorkflow(ProcessWorkflow):
     def _check_register_execution(self, action: RegisterExecution) -> None:
         self.steps.check("register_execution", action)
         with rule_check():
-            rules.check_execution_date(action.execution_date, self.sent_at, workflow.now())
+            rules.check_execution_date(
+                action.execution_date, self.sent_at, workflow.now(), self.inp.executed_since
+            )
 
     @workflow.update
     async def report_not_executable(self, action: ReportNotExecutable) -> ProcessState:

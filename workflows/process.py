@@ -6,21 +6,23 @@ Subclasses are ``@workflow.defn`` classes with one main ``run`` coroutine that o
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, ClassVar
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.records import DecisionRecord, ProcessRecord
-    from workflows import calendar, limits, search
+    from activities.follow_up import cycle_id
+    from activities.records import DecisionEnd, DecisionRecord, ProcessRecord
+    from workflows import calendar, follow_up_effects, limits, search
     from workflows.effects import Effects
     from workflows.follow_up_effects import decision_to_cycle
     from workflows.io.case_event import CaseEnding
-    from workflows.io.follow_up import DecisionGranted
+    from workflows.io.follow_up import DecisionEnded, DecisionGranted
     from workflows.model import (
         BILLING,
         CASE_WORKER,
@@ -80,13 +82,19 @@ class ProcessWorkflow:
     - ``ACTIONS``: action name -> the update's input dataclass (the update has the same name);
     - ``once_per_case(inp)``: what the type allows only once per case (e.g. UC-5: the month), or
       None; the read model holds it unique, so a second start is refused (409);
-    - ``concerns_unit(inp)``: the provider unit the process concerns (who may see it, issue 6 §5).
+    - ``concerns_unit(inp)``: the provider unit the process works for (its ``provider_id``);
+    - ``concerns_units(inp)``: every unit the process concerns at its start (who may see it, issue
+      6 §5; by default the one of ``concerns_unit``); a unit that joins later (e.g. a homecoming's
+      chosen provider) is added by the workflow with ``join_unit``;
+    - ``one_running_per_case``: at most one running process of the type per case (409 for a
+      second start while one runs).
     """
 
     process_type: ClassVar[str] = ""
     START_ROLES: ClassVar[tuple[str, ...]] = ()
     START_REQUEST: ClassVar[type[Any]]
     CREATES_CASE: ClassVar[bool] = False
+    ONE_RUNNING_PER_CASE: ClassVar[bool] = False
     ACTIONS: ClassVar[dict[str, type[Action]]] = {}
     refusal: str | None  # why the workflow refused its input (see ``admit``), else None
 
@@ -113,6 +121,12 @@ class ProcessWorkflow:
         return published if isinstance(published, dict) else {}
 
     @classmethod
+    def hidden_fields(cls, details: dict[str, Any]) -> dict[str, frozenset[str]]:
+        """The fields of an action's form to leave out for this process (by action), e.g. those
+        its mode cannot submit; by default none: propose and show only what the form can submit."""
+        return {}
+
+    @classmethod
     def once_per_case(cls, inp: Any) -> str | None:
         return None
 
@@ -120,6 +134,11 @@ class ProcessWorkflow:
     def concerns_unit(cls, inp: Any) -> str | None:
         provider: str | None = getattr(inp, "provider_id", None)
         return provider
+
+    @classmethod
+    def concerns_units(cls, inp: Any) -> frozenset[str]:
+        unit = cls.concerns_unit(inp)
+        return frozenset({unit} if unit else ())
 
     @classmethod
     def check_input(cls, inp: Any) -> None:
@@ -180,6 +199,8 @@ class ProcessWorkflow:
         self._started_at = workflow.now()
         self.closed = False  # the read model says completed
         self._case_ending: CaseEnding | None = None
+        # The units the process concerns (who may see it); subclasses set their own in their init.
+        self.units: set[str] = {provider_id} if provider_id else set()
 
     @workflow.query
     def state(self) -> ProcessState:
@@ -276,8 +297,17 @@ class ProcessWorkflow:
                 outcome=self.outcome,
                 closed_at=workflow.now() if status == "completed" else None,
                 provider_id=self.ref.provider_id,
+                units=sorted(self.units),
             )
         )
+
+    async def join_unit(self, unit: str) -> None:
+        """A unit joins the process (e.g. the chosen provider named later): from now on it sees
+        the process, its tasks and its history (``process_units``)."""
+        if unit in self.units:
+            return
+        self.units.add(unit)
+        await self.set_stage(self.stage)
 
     async def close(self, outcome: str, text: str, actor: Actor = SYSTEM) -> ProcessState:
         """End the process: open steps are cancelled, the read model says completed."""
@@ -338,6 +368,14 @@ class ProcessWorkflow:
                 kind=kind,
             )
             await decision_to_cycle(self.ref, self.profile, granted)
+
+    async def end_decision(self, decision_id: str, ended_on: date) -> None:
+        """A decision of the process ends on ``ended_on`` (local date): in the read model, and in
+        the case's follow-up cycle (FU-1: it lives to that date)."""
+        await follow_up_effects.end_decision(DecisionEnd(decision_id, self.ref.case_id, ended_on))
+        cycle = workflow.get_external_workflow_handle(cycle_id(self.ref.case_id))
+        with contextlib.suppress(FailureError):  # the cycle has ended: no decision lives on
+            await cycle.signal("decision_ended", DecisionEnded(decision_id, ended_on))
 
     async def provider_step(
         self, action: str, title: str, due_at: datetime | None = None, not_before: datetime | None = None

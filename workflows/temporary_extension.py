@@ -19,7 +19,7 @@ from typing import ClassVar
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import calendar
+    from workflows import calendar, limits
     from workflows.effects import AUTHORITY_JOURNAL, PROVIDER_JOURNAL
     from workflows.io.order import OrderInput
     from workflows.io.temporary_extension import (
@@ -52,6 +52,7 @@ def _at(action: Action) -> datetime:
 @workflow.defn(name="temporary-extension")
 class TemporaryExtensionWorkflow(ProcessWorkflow):
     process_type = "temporary-extension"
+    ONE_RUNNING_PER_CASE = True  # one 14-day agreement at a time per person (409 for a second)
     START_ROLES = (PROVIDER,)  # EXT-2: the provider's manager, for its own unit's case
     START_REQUEST = StartTemporaryExtension
     ACTIONS: ClassVar[dict[str, type[Action]]] = {
@@ -75,8 +76,8 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
             raise ValueError("Beskriv vilket stöd som satts in (inserted).")
         if not request.reason.strip():
             raise ValueError("Beskriv varför stödet satts in (reason).")
-        rules.check_text(request.inserted, "inserted")
-        rules.check_text(request.reason, "reason")
+        limits.check_text(request.inserted, "inserted")
+        limits.check_text(request.reason, "reason")
         return TemporaryExtensionInput(
             case_id=ctx.case_id,
             profile=ctx.profile,
@@ -89,12 +90,25 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
             case_worker_id=ctx.case.case_worker_id,
         )
 
+    @classmethod
+    def check_input(cls, inp: TemporaryExtensionInput) -> None:
+        """Besides the calendar's years: what was inserted and why, within the shared text limits,
+        and day 1 not after the notice (EXT-2)."""
+        super().check_input(inp)
+        limits.check_text(inp.inserted, "inserted", required=True)
+        limits.check_text(inp.reason, "reason", required=True)
+        limits.check_id(inp.provider_id, "provider_id")
+        if inp.started_on > calendar.local_date(inp.reported_at):
+            raise ValueError(f"started_on {inp.started_on.isoformat()} ligger efter anmälan.")
+
     @workflow.init
     def __init__(self, inp: TemporaryExtensionInput) -> None:
         self._setup(inp.case_id, inp.profile, inp.case_worker_id, inp.provider_id)
         self.inp = inp
-        self.last_day = rules.last_day(inp.started_on, self._rules)
         self.followed_up_at: datetime | None = None
+        if not self.admit(inp):
+            return
+        self.last_day = rules.last_day(inp.started_on, self._rules)
         proposed = rules.proposed_decision_date(inp.started_on).isoformat()
         self.details = {
             "started_on": inp.started_on.isoformat(),
@@ -109,6 +123,7 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
 
     @workflow.run
     async def run(self, inp: TemporaryExtensionInput) -> ProcessState:
+        self.refuse()
         await self._report()
         while True:
             step = await self.steps.next()
@@ -138,8 +153,7 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
 
     @confirm_start.validator
     def _check_confirm_start(self, action: ConfirmStart) -> None:
-        self.steps.check("confirm_start", action)
-        self._check_after_notice(action, "Bekräftelsen")
+        self.steps.check("confirm_start", action)  # not before the notice (not_before)
         _check_texts(note=action.note)
 
     @workflow.update
@@ -149,7 +163,6 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
     @report_lasting.validator
     def _check_report_lasting(self, action: ReportLasting) -> None:
         self.steps.check("report_lasting", action)
-        self._check_after_notice(action, "Meddelandet")
         with rule_check():
             rules.check_established_on(action.established_on, self.inp.started_on, workflow.now())
         _check_texts(message=action.message)
@@ -161,12 +174,11 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
     @follow_up.validator
     def _check_follow_up(self, action: FollowUp) -> None:
         self.steps.check("follow_up", action)
-        self._check_after_notice(action, "Uppföljningen")
         if not action.provider_contact.strip():
             raise invalid("Ange vem hos utföraren uppföljningen gjordes med (provider_contact).")
         _check_texts(note=action.note)
         with rule_check():
-            rules.check_text(action.provider_contact, "provider_contact", rules.NAME_LIMIT)
+            limits.check_name(action.provider_contact, "provider_contact")
 
     @workflow.update
     async def register_application(self, action: RegisterApplication) -> ProcessState:
@@ -177,7 +189,6 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
         self.steps.check("register_application", action)
         with rule_check():
             rules.check_application(action.declined, action.received_on, self.inp.started_on, workflow.now())
-            self._check_after_follow_up(action, "Ansökan")
         _check_texts(note=action.note)
 
     @workflow.update
@@ -189,19 +200,9 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
         self.steps.check("decide", action)
         with rule_check():
             rules.check_decision(action.granted, action.decision_date, action.items, self.inp.started_on)
-            self._check_after_follow_up(action, "Beslutet")
             for item in action.items:
-                rules.check_text(item.name, "items.name", rules.NAME_LIMIT)
+                limits.check_name(item.name, "items.name")
         _check_texts(note=action.note, other=action.other)
-
-    def _check_after_notice(self, action: Action, what: str) -> None:
-        if action.occurred_at is not None:
-            with rule_check():
-                rules.check_not_before(action.occurred_at, self.inp.reported_at, what)
-
-    def _check_after_follow_up(self, action: Action, what: str) -> None:
-        if action.occurred_at is not None and self.followed_up_at is not None:
-            rules.check_not_before(action.occurred_at, self.followed_up_at, what)
 
     # -- reactions --------------------------------------------------------------------------
 
@@ -244,9 +245,11 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
         await self.effects.journal(
             AUTHORITY_JOURNAL, f"Inkommet via mottagningsfunktionen: {text}", inp.reported_by, inp.reported_at
         )
-        await self.case_worker_step("confirm_start", CONFIRM_TITLE, confirm_due)
-        await self.provider_step("report_lasting", LASTING_TITLE)
-        await self.case_worker_step("follow_up", FOLLOW_UP_TITLE, follow_up_due)
+        # Each step's action can be dated (occurred_at), no earlier than the notice it answers.
+        notice = inp.reported_at
+        await self.case_worker_step("confirm_start", CONFIRM_TITLE, confirm_due, not_before=notice)
+        await self.provider_step("report_lasting", LASTING_TITLE, not_before=notice)
+        await self.case_worker_step("follow_up", FOLLOW_UP_TITLE, follow_up_due, not_before=notice)
 
     async def _confirmed(self, action: ConfirmStart) -> None:
         """EXT-2: the confirmation goes to the provider's mailbox and the authority journal."""
@@ -307,7 +310,7 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
         text = f"Uppföljning: behovet kvarstår. Brukaren kontaktas för ansökan.{_tail(action.note)}"
         await self.effects.journal(AUTHORITY_JOURNAL, text, action.actor, at)
         await self.set_stage("application")
-        await self.case_worker_step("register_application", APPLICATION_TITLE)
+        await self.case_worker_step("register_application", APPLICATION_TITLE, not_before=at)
 
     async def _applied(self, action: RegisterApplication) -> None:
         assert action.received_on is not None  # the validator insists unless declined
@@ -315,7 +318,7 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
         text = f"Ansökan om fortsatt stöd mottagen {action.received_on.isoformat()}.{_tail(action.note)}"
         await self.effects.journal(AUTHORITY_JOURNAL, text, action.actor, _at(action))
         await self.set_stage("deciding")
-        await self.case_worker_step("decide", DECIDE_TITLE)
+        await self.case_worker_step("decide", DECIDE_TITLE, not_before=self.followed_up_at)
 
     async def _no_application(self, action: RegisterApplication) -> ProcessState:
         text = f"Brukaren avstår från att ansöka om fortsatt stöd.{_tail(action.note)}"
@@ -362,6 +365,7 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
                 sent_at=at,
                 case_worker_id=self.ref.case_worker_id,
                 decision_id=decision_id,
+                executed_since=self.inp.started_on,  # ORD-2: the support is given since day 1
             ),
             id=order_id,
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,
@@ -376,7 +380,7 @@ def _check_texts(**texts: str) -> None:
     """In a validator: every free text of the action within the limits (422 otherwise)."""
     with rule_check():
         for field, value in texts.items():
-            rules.check_text(value, field)
+            limits.check_text(value, field)
 
 
 def _tail(note: str) -> str:

@@ -75,14 +75,19 @@ def _action_forms(
         return []
     proposals = cls.proposals(state.details, profile, now) if profile is not None else {}
     general = published_proposals(state.details)
+    hidden = cls.hidden_fields(state.details)
     return [
         GeneratedForm(
             form_id=f"atgard-{task.action}",
             title=task.title,
             action_url=f"{process_url(state.process_id)}/atgard/{task.action}",
-            fields=forms.with_proposals(
-                forms.describe(cls.ACTIONS[task.action]), general | proposals.get(task.action, {})
-            ),
+            fields=[
+                ff
+                for ff in forms.with_proposals(
+                    forms.describe(cls.ACTIONS[task.action]), general | proposals.get(task.action, {})
+                )
+                if ff.name not in hidden.get(task.action, frozenset())
+            ],
             submit=labels.action_label(task.action),
             due_at=task.due_at,
             overdue=task.overdue or (task.due_at is not None and task.due_at < now),

@@ -30,6 +30,9 @@ class HomecomingInput:
     discharge_need: Need | None = None  # HT-6
     called_at: datetime | None = None  # HT-6
     case_worker_id: str | None = None
+    # HT-5: the provider's orders running when the process started: they end while the team
+    # holds the case, and a new order to the provider follows the hand-back.
+    provider_orders: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -28,6 +28,9 @@ class OrderInput:
     execution_due: datetime | None = None
     # The role of the receiving unit's staff: a provider, or (HT-2/HT-4) the homecoming team.
     receiver_role: str = "provider"
+    # ORD-2: the order formalises support already given since this local date (EXT-5: day 1;
+    # HT-6: the discharge start day): the execution date may be from it, before the arrival.
+    executed_since: date | None = None
 
 
 @dataclass

@@ -40,7 +40,6 @@ NIGHT_SERVICE = "Natthjälp"
 ALARM_SERVICE = "Trygghetslarm"
 MEALS_SERVICE = "Matdistribution"
 
-MAX_TEXT = 2000  # free text kept in the process state and the read model's messages
 MAX_AHEAD = timedelta(days=366)  # a handover, a period or a start date within a year is plausible
 
 
@@ -269,13 +268,6 @@ def check_discharge(
         raise ValueError("called_at ligger mer än ett år tillbaka.")
 
 
-def check_text(value: str, what: str, required: bool = False) -> None:
-    if required and not value.strip():
-        raise ValueError(f"Ange {what}.")
-    if len(value) > MAX_TEXT:
-        raise ValueError(f"{what.capitalize()} får vara högst {MAX_TEXT} tecken.")
-
-
 # -- texts ----------------------------------------------------------------------------------------
 
 
@@ -312,9 +304,11 @@ def check_order_start(start_date: date, now: datetime) -> None:
 
 
 def check_follow_up(
-    new_decision: bool, services: list[str], decision_date: date | None, now: datetime
+    new_decision: bool, services: list[str], decision_date: date | None, window: tuple[date, date]
 ) -> None:
-    """HT-3 / HT-4: a new home-care decision names its services and its date; otherwise neither."""
+    """HT-3 / HT-4: a new home-care decision names its services and its date, within ``window``
+    (from the announcement to the handover date: it applies when the team's order ends);
+    otherwise neither."""
     named = [s for s in services if s.strip()]
     if not new_decision:
         if named or decision_date is not None:
@@ -324,19 +318,53 @@ def check_follow_up(
         raise ValueError("Ange insatserna i det nya beslutet (services).")
     if decision_date is None:
         raise ValueError("Ange beslutsdatum (decision_date), normalt överlämningsdatum.")
-    check_order_start(decision_date, now)
-    for service in named:
-        check_text(service, "insatsen")
+    earliest, latest = window
+    if not earliest <= decision_date <= latest:
+        raise ValueError(
+            f"Det nya beslutet gäller från {earliest.isoformat()} till senast överlämningsdatumet "
+            f"{latest.isoformat()}, inte {decision_date.isoformat()}."
+        )
 
 
-def move_due(handover_day: date, planned_at: datetime | None) -> datetime:
+def move_due(handover_day: date, planned_at: datetime | None, announced_at: datetime) -> datetime:
     """HT-3 / HT-4: the follow-up and the move are due before the handover: the planned moment
-    (regular) or the end of the day before the handover date (simplified). **Interpretation**: the
-    routines say only that the order is sent to the chosen provider; it must be there when the
-    handover happens."""
+    (regular) or the end of the day before the handover date (simplified), but never before the
+    end of the day the handover was announced (a late announcement leaves that day).
+    **Interpretation**: the routines say only that the order is sent to the chosen provider; it
+    must be there when the handover happens.
+    Example: handover Tue 2026-12-29 announced Mon 2026-12-28 → 2026-12-28 23:59:59; announced
+    on Tue 2026-12-29 itself → 2026-12-29 23:59:59."""
     if planned_at is not None:
         return planned_at
-    return calendar.end_of_day(handover_day - timedelta(days=1))
+    day_before = handover_day - timedelta(days=1)
+    return calendar.end_of_day(max(day_before, calendar.local_date(announced_at)))
+
+
+def takeover_move_due(asked_at: datetime, moves_on: date, rules: Deadlines) -> datetime:
+    """HT-5: the case worker moves the order (to the team, or back to the provider) within the
+    feedback time of COM-1 (5 working days), and before the day it moves: by the end of the day
+    before ``moves_on`` (the day the request was made, when that is later).
+    Example: asked Mon 2027-03-08 for a period from Wed 2027-03-10 → Tue 2027-03-09 23:59:59."""
+    feedback = calendar.working_days_after(asked_at, rules.feedback_working_days)
+    before = calendar.end_of_day(max(moves_on - timedelta(days=1), calendar.local_date(asked_at)))
+    return min(feedback, before)
+
+
+def check_hand_back(back_on: date, team_from: date | None) -> None:
+    """HT-5: the order moves back after the team took it over, not on or before that day."""
+    if team_from is not None and back_on <= team_from:
+        raise ValueError(
+            f"Beställningen kan flyttas tillbaka tidigast dagen efter att hemgångsteamet tog över "
+            f"({team_from.isoformat()}), inte {back_on.isoformat()}."
+        )
+
+
+def with_meals(items: list[ServiceItem]) -> list[ServiceItem]:
+    """HT-2 / HT-3: the meal distribution the team delivered continues with the chosen provider:
+    the moved order carries it unless the case worker named it already."""
+    if any(item.name.strip().casefold() == MEALS_SERVICE.casefold() for item in items):
+        return list(items)
+    return [*items, ServiceItem(MEALS_SERVICE, "service")]
 
 
 def check_move(
@@ -364,8 +392,6 @@ def check_move(
         )
     if not items:
         raise ValueError("En beställning måste innehålla minst en insats.")
-    for item in items:
-        check_text(item.name, "insatsen", required=True)
     return receiver
 
 

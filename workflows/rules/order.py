@@ -148,14 +148,18 @@ def review_again_at(instructed_at: datetime, rules: OrderRules) -> datetime:
     return calendar.end_of_day(calendar.local_date(instructed_at) + timedelta(days=rules.review_repeat_days))
 
 
-def check_execution_date(execution_date: date, arrived_at: datetime, now: datetime) -> None:
+def check_execution_date(
+    execution_date: date, arrived_at: datetime, now: datetime, executed_since: date | None = None
+) -> None:
     """ORD-2: the date of the first visit actually performed: never before the order's arrival,
-    never in the future. Raises ValueError with the reason in Swedish."""
-    if execution_date < calendar.local_date(arrived_at):
-        raise ValueError(
-            f"Verkställighetsdatum {execution_date} är före beställningens ankomst "
-            f"{calendar.local_date(arrived_at)}."
-        )
+    never in the future. An order that formalises support already given (``executed_since``: e.g.
+    EXT-5's day 1, an HT-6 start day already passed) is executed from that day at the earliest.
+    Raises ValueError with the reason in Swedish."""
+    arrived = calendar.local_date(arrived_at)
+    earliest = min(arrived, executed_since) if executed_since is not None else arrived
+    if execution_date < earliest:
+        since = "stödet började ges" if earliest < arrived else "beställningens ankomst"
+        raise ValueError(f"Verkställighetsdatum {execution_date} är före {since} {earliest}.")
     if execution_date > calendar.local_date(now):
         raise ValueError(f"Verkställighetsdatum {execution_date} ligger i framtiden.")
 

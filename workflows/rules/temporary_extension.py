@@ -169,24 +169,6 @@ def check_application(declined: bool, received_on: date | None, started_on: date
 
 # -- shared checks and texts ---------------------------------------------------------------------
 
-TEXT_LIMIT = 2000  # free text of the notice and the actions: a message, not a document
-NAME_LIMIT = 200  # a person's name, as the read model's author columns hold it
-
-
-def check_text(value: str, field: str, limit: int = TEXT_LIMIT) -> None:
-    """Free text that the journals, mailboxes and history can hold: at most ``limit`` characters
-    and no NUL (PostgreSQL refuses it). Raises ValueError in Swedish."""
-    if len(value) > limit:
-        raise ValueError(f"{field} får vara högst {limit} tecken (nu {len(value)}).")
-    if "\x00" in value:
-        raise ValueError(f"{field} innehåller ett otillåtet tecken (NUL).")
-
-
-def check_not_before(at: datetime, earliest: datetime, what: str) -> None:
-    """An action cannot have happened before the event it answers (e.g. the notice)."""
-    if at < earliest:
-        raise ValueError(f"{what} kan inte ha skett före {calendar.local(earliest):%Y-%m-%d %H:%M}.")
-
 
 def deadline_note(title: str, due: datetime, done_at: datetime) -> str:
     """For the readable history: whether the step was done by its deadline or after it."""
