@@ -207,9 +207,10 @@ async def ui_as(app: Client, who: str) -> None:
 
 
 def value_of(page: str, form_id: str, name: str) -> str:
-    match = re.search(rf'id="{form_id}-{name}" name="{name}" value="([^"]*)"', page)
-    assert match is not None, f"{form_id}-{name} not in the page"
-    return match.group(1)
+    tag = re.search(rf'<input[^>]*\bid="{form_id}-{name}"[^>]*>', page)
+    assert tag is not None, f"{form_id}-{name} not in the page"
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
+    return value.group(1) if value else ""
 
 
 async def post_form(app: Client, pid: str, action: str, form: dict[str, str], status: int = 303) -> str:
@@ -219,8 +220,12 @@ async def post_form(app: Client, pid: str, action: str, form: dict[str, str], st
     response = await app.http.post(
         f"/ui/processer/{pid}/atgard/{action}", data={"idempotency_key": str(uuid.uuid4()), **form}
     )
-    assert response.status_code == status, response.text
-    return response.text
+    assert response.status_code == 303, response.text  # post/redirect/get, also after a refusal
+    if status == 303:
+        return response.text
+    shown = await app.http.get(response.headers["location"])  # the page with the error
+    assert shown.status_code == status, shown.text
+    return shown.text
 
 
 async def test_HT_4_regular_through_the_html_forms_as_each_role_with_the_proposed_dates_prefilled(
