@@ -27,7 +27,6 @@ with workflow.unsafe.imports_passed_through():
         StartExtraVisits,
         VisitDecision,
     )
-    from workflows.io.order import OrderInput
     from workflows.model import (
         PROVIDER,
         SYSTEM,
@@ -40,7 +39,6 @@ with workflow.unsafe.imports_passed_through():
         not_open,
         rule_check,
     )
-    from workflows.order import OrderWorkflow
     from workflows.process import ProcessWorkflow
     from workflows.profiles import provider_mailbox
     from workflows.rules import extra_visits as rules
@@ -312,21 +310,14 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
         """UC-5: an approved lasting need leads to a new order, which outlives this process."""
         seq = self.ref.process_id.rsplit("/", 1)[-1]
         order_id = f"case-{self.inp.case_id}/order/x-{seq}-{visit.visit_id}"
-        await workflow.start_child_workflow(
-            OrderWorkflow.run,
-            OrderInput(
-                case_id=self.inp.case_id,
-                profile=self.profile,
-                provider_id=self.inp.provider_id,
-                sent_by=actor,
-                start_date=calendar.local_date(workflow.now()),
-                items=[ServiceItem(name=name, kind=decision.item_kind) for name in visit.services],
-                other=f"Utökat behov efter extra insatser: {visit.reason}",
-                case_worker_id=self.inp.case_worker_id,
-            ),
-            id=order_id,
-            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-            static_summary="Beställning efter godkänd extra insats med varaktigt behov",
+        await self.start_order(
+            order_id,
+            "Beställning efter godkänd extra insats med varaktigt behov",
+            provider_id=self.inp.provider_id,
+            sent_by=actor,
+            start_date=calendar.local_date(workflow.now()),
+            items=[ServiceItem(name=name, kind=decision.item_kind) for name in visit.services],
+            other=f"Utökat behov efter extra insatser: {visit.reason}",
         )
         self.details.setdefault("orders", []).append(order_id)
         return order_id

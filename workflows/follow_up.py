@@ -34,9 +34,7 @@ with workflow.unsafe.imports_passed_through():
         Record,
         SubmitReport,
     )
-    from workflows.io.order import OrderInput
     from workflows.model import Action, ProcessState, StartContext, invalid, rule_check
-    from workflows.order import OrderWorkflow
     from workflows.process import ProcessWorkflow
     from workflows.profiles import provider_mailbox
     from workflows.rules import follow_up as rules
@@ -292,23 +290,16 @@ class FollowUpWorkflow(ProcessWorkflow):
         if not decision.order_items or not self.inp.provider_id:
             return
         order_id = f"case-{self.ref.case_id}/order/follow-up-{self.inp.number}"
-        await workflow.start_child_workflow(
-            OrderWorkflow.run,
-            OrderInput(
-                case_id=self.ref.case_id,
-                profile=self.profile,
-                provider_id=self.inp.provider_id,
-                sent_by=action.actor,
-                start_date=decision.order_start_date or decision.start_date,
-                items=list(decision.order_items),
-                other=decision.order_other,
-                sent_at=workflow.now(),
-                case_worker_id=self.ref.case_worker_id,
-                decision_id=decision_id,
-            ),
-            id=order_id,
-            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-            static_summary="Beställning efter uppföljning",
+        await self.start_order(
+            order_id,
+            "Beställning efter uppföljning",
+            provider_id=self.inp.provider_id,
+            sent_by=action.actor,
+            start_date=decision.order_start_date or decision.start_date,
+            items=list(decision.order_items),
+            other=decision.order_other,
+            sent_at=workflow.now(),
+            decision_id=decision_id,
         )
         self.details["order_id"] = order_id
         self.note(action.actor, f"Beställning skickad ({order_id}).")

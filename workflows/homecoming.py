@@ -46,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
         SendTeamInfo,
         StartHomecoming,
     )
-    from workflows.io.order import EndOrder, OrderInput
+    from workflows.io.order import EndOrder
     from workflows.model import (
         CASE_WORKER,
         HOMECOMING_TEAM,
@@ -58,7 +58,6 @@ with workflow.unsafe.imports_passed_through():
         StartContext,
         rule_check,
     )
-    from workflows.order import OrderWorkflow
     from workflows.process import ProcessWorkflow
     from workflows.profiles import Deadlines, Profile, provider_mailbox
     from workflows.rules import homecoming as rules
@@ -643,26 +642,19 @@ class HomecomingWorkflow(ProcessWorkflow):
         # ORD-2: an order starting before it is sent (e.g. the HT-6 start day) formalises support
         # already given: its execution date may be from its start date.
         sent_on = calendar.local_date(self.acted_at)
-        await workflow.start_child_workflow(
-            OrderWorkflow.run,
-            OrderInput(
-                case_id=self.ref.case_id,
-                profile=self.profile,
-                provider_id=receiver,
-                sent_by=action.actor,
-                start_date=start_date,
-                items=list(items),
-                other=other,
-                sent_at=self.acted_at,
-                case_worker_id=self.ref.case_worker_id,
-                decision_id=self.details.get("decisions", {}).get("home_care"),
-                execution_due=execution_due,
-                receiver_role=HOMECOMING_TEAM if receiver == self.inp.team_id else PROVIDER,
-                executed_since=start_date if start_date < sent_on else None,
-            ),
-            id=order_id,
-            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-            static_summary=f"Beställning till {receiver} (hemgång)",
+        await self.start_order(
+            order_id,
+            f"Beställning till {receiver} (hemgång)",
+            provider_id=receiver,
+            sent_by=action.actor,
+            start_date=start_date,
+            items=list(items),
+            other=other,
+            sent_at=self.acted_at,
+            decision_id=self.details.get("decisions", {}).get("home_care"),
+            execution_due=execution_due,
+            receiver_role=HOMECOMING_TEAM if receiver == self.inp.team_id else PROVIDER,
+            executed_since=start_date if start_date < sent_on else None,
         )
         self.note(action.actor, f"Beställning skickad till {receiver} ({order_id})", at=self.acted_at)
         return order_id

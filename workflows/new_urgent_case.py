@@ -30,7 +30,6 @@ with workflow.unsafe.imports_passed_through():
         StartNewUrgentCase,
         TakeOver,
     )
-    from workflows.io.order import OrderInput
     from workflows.model import (
         CASE_WORKER,
         ON_CALL_SUPERVISOR,
@@ -41,7 +40,6 @@ with workflow.unsafe.imports_passed_through():
         invalid,
         rule_check,
     )
-    from workflows.order import OrderWorkflow
     from workflows.process import ProcessWorkflow
     from workflows.profiles import Profile, provider_mailbox
     from workflows.rules import new_urgent_case as rules
@@ -337,23 +335,16 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
         """The order continues as its own process (ORD-*), which outlives this one."""
         sent_at = _at(action)
         order_id = f"case-{self.ref.case_id}/order/1"
-        await workflow.start_child_workflow(
-            OrderWorkflow.run,
-            OrderInput(
-                case_id=self.ref.case_id,
-                profile=self.profile,
-                provider_id=self.inp.provider_id,
-                sent_by=action.actor,
-                start_date=action.start_date,
-                items=list(action.items),
-                other=action.other,
-                sent_at=sent_at,
-                case_worker_id=self.ref.case_worker_id,
-                decision_id=self.decision_id,
-            ),
-            id=order_id,
-            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-            static_summary="Beställning för nytt brådskande ärende",
+        await self.start_order(
+            order_id,
+            "Beställning för nytt brådskande ärende",
+            provider_id=self.inp.provider_id,
+            sent_by=action.actor,
+            start_date=action.start_date,
+            items=list(action.items),
+            other=action.other,
+            sent_at=sent_at,
+            decision_id=self.decision_id,
         )
         self.order_id = order_id
         self.details["order_id"] = order_id

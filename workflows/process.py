@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.follow_up_effects import decision_to_cycle
     from workflows.io.case_event import CaseEnding
     from workflows.io.follow_up import DecisionEnded, DecisionGranted
+    from workflows.io.order import OrderInput
     from workflows.model import (
         BILLING,
         CASE_WORKER,
@@ -332,6 +333,25 @@ class ProcessWorkflow:
         step = self.steps.find_open(action_name)
         if step is not None:
             await self.steps.cancel(step, reason)
+
+    async def start_order(self, order_id: str, summary: str, **order: Any) -> str:
+        """Start an order (ORD-*) for this process's case as a child process of its own, which
+        outlives this one; ``order`` holds the OrderInput fields besides the case, the profile and
+        the responsible case worker. ``summary`` is the Swedish line the Temporal UI shows."""
+        inp = OrderInput(
+            case_id=self.ref.case_id,
+            profile=self.profile,
+            case_worker_id=self.ref.case_worker_id,
+            **order,
+        )
+        await workflow.start_child_workflow(
+            "order",
+            inp,
+            id=order_id,
+            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            static_summary=summary,
+        )
+        return order_id
 
     async def record_decision(
         self,

@@ -21,7 +21,6 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from workflows import calendar, limits
     from workflows.effects import AUTHORITY_JOURNAL, PROVIDER_JOURNAL
-    from workflows.io.order import OrderInput
     from workflows.io.temporary_extension import (
         ConfirmStart,
         Decide,
@@ -32,7 +31,6 @@ with workflow.unsafe.imports_passed_through():
         TemporaryExtensionInput,
     )
     from workflows.model import PROVIDER, Action, ProcessState, StartContext, invalid, rule_check
-    from workflows.order import OrderWorkflow
     from workflows.process import ProcessWorkflow
     from workflows.profiles import Deadlines, provider_mailbox
     from workflows.rules import temporary_extension as rules
@@ -352,24 +350,17 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
         """EXT-5: the updated order, back-dated to day 1, continues as its own ``order`` process."""
         seq = self.ref.process_id.rsplit("/", 1)[-1]
         order_id = f"case-{self.ref.case_id}/order/temporary-extension-{seq}"
-        await workflow.start_child_workflow(
-            OrderWorkflow.run,
-            OrderInput(
-                case_id=self.ref.case_id,
-                profile=self.profile,
-                provider_id=self.inp.provider_id,
-                sent_by=action.actor,
-                start_date=self.inp.started_on,
-                items=list(action.items),
-                other=rules.order_other(self.inp.started_on, action.other),
-                sent_at=at,
-                case_worker_id=self.ref.case_worker_id,
-                decision_id=decision_id,
-                executed_since=self.inp.started_on,  # ORD-2: the support is given since day 1
-            ),
-            id=order_id,
-            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-            static_summary="Uppdaterat uppdrag efter 14-dagarsöverenskommelsen",
+        await self.start_order(
+            order_id,
+            "Uppdaterat uppdrag efter 14-dagarsöverenskommelsen",
+            provider_id=self.inp.provider_id,
+            sent_by=action.actor,
+            start_date=self.inp.started_on,
+            items=list(action.items),
+            other=rules.order_other(self.inp.started_on, action.other),
+            sent_at=at,
+            decision_id=decision_id,
+            executed_since=self.inp.started_on,  # ORD-2: the support is given since day 1
         )
         self.details["order_id"] = order_id
         self.note(action.actor, f"Uppdaterat uppdrag skickat ({order_id})", at=at)
