@@ -14,6 +14,9 @@ fi
 shift
 .venv/bin/python worker.py "$@" &
 worker=$!
-trap 'kill -INT "$worker" 2>/dev/null || true' INT TERM
+# Ctrl-C reaches worker.py itself (same process group; it stops in order); a TERM to this
+# script is passed on. Waiting goes on until worker.py has stopped.
+trap ':' INT
+trap 'kill -TERM "$worker" 2>/dev/null || true' TERM
 .venv/bin/python -m scripts.demo || echo "The demo did not finish (see above); the system keeps running." >&2
 while kill -0 "$worker" 2>/dev/null; do wait "$worker" || true; done
