@@ -3,9 +3,10 @@
     .venv/bin/python scripts/screenshots.py [OUT_DIR]
 
 Runs the app on its own scenario server (clock at the suite's moment, Sunday 2026-11-22 07:00
-Stockholm time) with a fresh SQLite read model, registers a case, sends an order and reports an
-urgent change through the JSON API, then opens each page as the role that works in it in Debian's
-chromium (``apt-get install -y chromium``).
+Stockholm time) with a fresh SQLite read model, fills it with the demo (``scripts/demo.py``:
+made-up people, processes of every type in every stage the rules allow) through the JSON API,
+then opens each page as the role that works in it in Debian's chromium
+(``apt-get install -y chromium``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -23,24 +23,20 @@ from sqlalchemy.orm import sessionmaker
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from readmodel.models import Base
+from scripts.demo import fill
+from scripts.demo_client import STAFF, Shown
 from tests.browser import chromium, live_app, logged_in
-from tests.support import CASE_WORKER, PROVIDER, SENIOR, SUITE_MOMENT, scenario
-from tests.test_api_support import keyed, login, new_case, start_order
+from tests.support import SUITE_MOMENT, scenario
+from workflows.model import Actor
 
 
-async def _fill(http: httpx.AsyncClient) -> dict[str, str]:
-    case_id = await new_case(http)
-    order = (await start_order(http, case_id))["process_id"]
-    change = {
-        "type": "urgent-change",
-        "case_id": case_id,
-        "kind": "lasting",
-        "started_at": (SUITE_MOMENT - timedelta(hours=3)).isoformat(),
-        "description": "Behöver hjälp vid toalettbesök.",
-    }
-    answer = await http.post("/processes", json=change, headers=keyed(await login(http, PROVIDER)))
-    answer.raise_for_status()
-    return {"case": f"/ui/arenden/{case_id}", "order": f"/ui/processer/{order}"}
+def _actor(who: str) -> Actor:
+    who_is = STAFF[who]
+    return Actor(user_id=who_is["sub"], role=who_is["role"], name=who_is["name"], org=who_is.get("org"))
+
+
+def _find(shown: list[Shown], process_type: str, stage: str) -> Shown:
+    return next(s for s in shown if s.process_type == process_type and stage in s.stages)
 
 
 async def main(out: Path) -> None:
@@ -54,20 +50,27 @@ async def main(out: Path) -> None:
             live_app(env, sessions, worker.task_queue) as base,
             chromium() as browser,
         ):
-            async with httpx.AsyncClient(base_url=base) as http:
-                at = await _fill(http)
+            async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+                shown = await fill(http, SUITE_MOMENT)
+            order = _find(shown, "order", "on_time")
+            change = _find(shown, "urgent-change", "escalated")
+            extension = _find(shown, "temporary-extension", "due_today")
+            closed = _find(shown, "order", "closed")
             shots = [
-                (PROVIDER, "uppgifter-utforare", "/ui/uppgifter"),
-                (PROVIDER, "bestallning-utforare", at["order"]),
-                (CASE_WORKER, "uppgifter-handlaggare", "/ui/uppgifter"),
-                (CASE_WORKER, "arenden", "/ui/arenden"),
-                (CASE_WORKER, "arende", at["case"]),
-                (CASE_WORKER, "historik", at["case"] + "/historik"),
-                (CASE_WORKER, "uppfoljningstavla", "/ui/uppfoljningar"),
-                (SENIOR, "statistik", "/ui/uppfoljningar/statistik"),
+                ("provider", "uppgifter-utforare", "/ui/uppgifter"),
+                ("provider", "bestallning-utforare", f"/ui/processer/{order.process_id}"),
+                ("case_worker", "uppgifter-handlaggare", "/ui/uppgifter"),
+                ("senior", "uppgifter-forste-handlaggare", "/ui/uppgifter"),
+                ("case_worker", "arenden", "/ui/arenden"),
+                ("case_worker", "arende", f"/ui/arenden/{change.case_id}"),
+                ("case_worker", "akut-forandring", f"/ui/processer/{change.process_id}"),
+                ("case_worker", "tillfallig-utokning", f"/ui/processer/{extension.process_id}"),
+                ("supervisor", "historik", f"/ui/arenden/{closed.case_id}/historik"),
+                ("case_worker", "uppfoljningstavla", "/ui/uppfoljningar"),
+                ("senior", "statistik", "/ui/uppfoljningar/statistik"),
             ]
-            for actor, name, path in shots:
-                async with logged_in(browser, base, actor) as window:
+            for who, name, path in shots:
+                async with logged_in(browser, base, _actor(who)) as window:
                     page = await window.go(path)
                     await page.screenshot(path=str(out / f"{name}.png"), full_page=True)
                     print(out / f"{name}.png")
