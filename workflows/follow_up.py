@@ -275,8 +275,10 @@ class FollowUpWorkflow(ProcessWorkflow):
             f"Motsvarar behovet i beställningen det faktiska behovet? {_yes(action.need_matches_order)}"
         )
         lines.append(f"Är genomförandeplanen aktuell? {_yes(action.care_plan_current)}")
-        if action.consent_needed:
-            lines.append(f"Samtycke för detta tillfälle efterfrågat: {_yes(bool(action.consent_given))}.")
+        if action.consent_needed:  # FU-10: asked and given, each as it was, for this occasion
+            lines.append(f"Samtycke för detta tillfälle efterfrågat: {_yes(action.consent_asked)}.")
+            given = "ej angivet" if action.consent_given is None else _yes(action.consent_given)
+            lines.append(f"Samtycke för detta tillfälle lämnat: {given}.")
         if action.note.strip():
             lines.append(action.note.strip())
         return "\n".join(lines)

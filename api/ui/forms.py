@@ -25,6 +25,7 @@ from typing import Any, Literal, Union
 
 from api import validation
 from api.ui import labels
+from workflows.glossary import process_of
 from workflows.calendar import STOCKHOLM
 
 ROWS = 3
@@ -110,7 +111,7 @@ def describe(cls: type[Any]) -> list[FormField]:
         fields.append(
             FormField(
                 name=f.name,
-                label=labels.field_label(f.name),
+                label=labels.field_label(f.name, process_of(cls)),
                 kind=kind,
                 required=required,
                 default=_text(default),
