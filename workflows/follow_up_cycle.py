@@ -152,6 +152,8 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
     def decision_granted(self, decision: DecisionGranted) -> None:
         """A recorded decision (idempotent: keyed by its id); FU-1/FU-2/FU-3 move the due date."""
         known = self.decisions.get(decision.decision_id)
+        if known is not None and known.ended:
+            return  # a late or repeated delivery does not bring an ended decision back
         term = DecisionTerm(
             decision_id=decision.decision_id,
             start_date=decision.start_date,
@@ -171,7 +173,18 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
     def decision_ended(self, ended: DecisionEnded) -> None:
         """A decision ended on a date (services ended, END-1, END-2): it lives to that date."""
         term = self.decisions.get(ended.decision_id)
-        if term is None or (term.end_date is not None and term.end_date <= ended.ended_on):
+        if term is None:
+            return
+        # Cycles that received an end before version 3 replay with the end as a time-limit.
+        if not term.ended and workflow.patched("fu-cycle-ended-is-not-time-limited"):
+            # An ended decision is no time-limited one (FU-3): no follow-up before its end; it
+            # lives to its end date, and the cycle ends when no decision lives (FU-11).
+            term.ended = True
+            term.end_date = min(term.end_date or ended.ended_on, ended.ended_on)
+            self.note(SYSTEM, f"Beslut {ended.decision_id} har upphört {term.end_date}: följs inte upp mer.")
+            self._changed = True
+            return
+        if term.end_date is not None and term.end_date <= ended.ended_on:
             return
         term.end_date = ended.ended_on
         self.note(SYSTEM, f"Beslut {ended.decision_id} upphör {ended.ended_on}.")

@@ -25,8 +25,8 @@ from typing import Any, Literal, Union
 
 from api import validation
 from api.ui import labels
-from workflows.glossary import process_of
 from workflows.calendar import STOCKHOLM
+from workflows.glossary import process_of
 
 ROWS = 3
 SERVER_FIELDS = frozenset({"actor"})
