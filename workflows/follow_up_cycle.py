@@ -231,7 +231,7 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
         if action.actor.role not in (CASE_WORKER, SENIOR_CASE_WORKER):
             raise forbidden("En uppföljning startas av biståndshandläggaren.")
         if self.steps.ending is not None or self.closed:
-            raise not_open("Ärendet är avslutat: ingen ny uppföljning startas.")
+            raise not_open("Ärendet avslutas: uppföljningen startas inte.")
         if self.current is not None or self._start_now is not None:
             raise not_open(f"En uppföljning pågår redan ({self.current}).")
         if not action.reason.strip():
