@@ -56,9 +56,11 @@ from tests.support import (
     sthlm,
 )
 from tests.test_follow_up_cycle import MONDAY, current_run, eventually, hold_follow_up, next_run, start_cycle
+from workflows.case_event import CaseEventWorkflow
 from workflows.extra_visits import ExtraVisitsWorkflow
 from workflows.follow_up_cycle import cycle_id
 from workflows.homecoming import HomecomingWorkflow
+from workflows.io.case_event import CaseEventInput, HandleTimeAdjustment, TimeAdjustmentReport
 from workflows.io.extra_visits import ExtraVisitsInput, RegisterVisit, Review, VisitDecision
 from workflows.io.homecoming import AnnounceHandover, Dialogue, MoveOrder, SendOrder, StartHomecoming
 from workflows.io.homecoming import FollowUp as HomecomingFollowUp
@@ -444,6 +446,32 @@ async def _cycle(sessions: Sessions, want: str) -> WorkflowHistory:
         return await env.client.get_workflow_handle(cycle, run_id=second_run).fetch_history()
 
 
+async def record_case_event(sessions: Sessions) -> WorkflowHistory:
+    """END-6 / CAL-7: March's night help reported Mon 2027-04-05 (late: a billing notice); the
+    case worker's task (due Mon 04-12) is overdue and escalated, then handled Tue 04-13."""
+    case_id = new_case_id()
+    add_case(sessions, case_id)
+    async with scenario(sthlm(2027, 4, 5, 9, 0), sessions) as (env, running):
+        report = TimeAdjustmentReport(
+            service="night_help", month="2027-03", ordered_minutes=600, performed_minutes=780
+        )
+        inp = CaseEventInput(
+            case_id=case_id,
+            profile=profile(),
+            event="time_adjustment",
+            reported_by=PROVIDER,
+            reported_at=sthlm(2027, 4, 5, 9, 0),
+            case_worker_id="cw-anna",
+            provider_id="hemtjanst-nord",
+            time_adjustment=report,
+            case_from=date(2027, 1, 4),
+        )
+        handle, _ = await start(env, running, CaseEventWorkflow, inp, f"case-{case_id}/case-event/1")
+        await advance_to(env, sthlm(2027, 4, 13, 9, 0))
+        await act(handle, [("handle_time_adjustment", HandleTimeAdjustment(actor=SENIOR, approved=True))])
+        return await complete_history(handle)
+
+
 async def record_follow_up_cycle(sessions: Sessions) -> WorkflowHistory:
     return await _cycle(sessions, "first-run")
 
@@ -513,6 +541,14 @@ RECORDERS: dict[str, Recorder] = {
             record_homecoming,
             frozenset({COMPLETED, CHILD, E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED}),
             record_homecoming.__doc__ or "",
+        ),
+        Recorder(
+            "case-event",
+            "case-event",
+            "case_event_v1.json",
+            record_case_event,
+            frozenset({COMPLETED, UPDATED, TIMER}),
+            record_case_event.__doc__ or "",
         ),
         Recorder(
             "follow-up",
