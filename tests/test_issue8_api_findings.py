@@ -26,7 +26,7 @@ from tests.test_case_events_api import Api, api
 from tests.test_read_model import _postgres, _sqlite
 from tests.test_ui import ui_login
 from workflows.io.follow_up import DecisionGranted
-from workflows.model import Actor
+from workflows.model import Actor, ProcessState
 
 COMPLETED = WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED
 ORDER = {"type": "order", "start_date": "2027-03-22", "items": [{"name": "Städning", "kind": "service"}]}
@@ -198,6 +198,8 @@ async def _follow_up_to_record(app: Api, case_id: str, planned: str) -> str:
     cycle = cycle_id(case_id)
     now = await app.act("case_worker", cycle, "start_now", {"reason": "Anhörig om ändrat behov"})
     pid: str = now["details"]["current_follow_up"]
+    # The cycle answers once it started the follow-up; the follow-up answers once its plan is open.
+    await app.env.client.get_workflow_handle(pid).execute_update("ready", result_type=ProcessState)
     await app.act("case_worker", pid, "plan", {"planned_at": planned})
     report = {"need_matches_order": True, "given_as_ordered": True, "fully_executed": True}
     await app.act("provider", pid, "submit_report", {**report, "provider_attends": False})
