@@ -26,6 +26,7 @@ from readmodel.database import make_session_factory
 from tests.support import advance_to, scenario, scenario_clock, sthlm, wait_closed
 from tests.test_api_support import api_client, login_all
 from tests.test_read_model import _postgres, _sqlite
+from workflows.model import ProcessState
 
 USERS = {
     "case_worker": {"sub": "cw-anna", "name": "Anna Handläggare", "role": "case_worker"},
@@ -344,6 +345,8 @@ async def test_end2_a_death_closes_the_running_urgent_change_extension_homecomin
         now = await app.act("case_worker", cycle, "start_now", {"reason": "Ändrat behov"})
         follow_up = now["details"]["current_follow_up"]
         assert follow_up, now
+        # The cycle answers once the follow-up started; the follow-up once its plan task is open.
+        await app.env.client.get_workflow_handle(follow_up).execute_update("ready", result_type=ProcessState)
         with app.sessions() as session:
             open_before = session.scalars(
                 select(models.Task).where(models.Task.case_id == case_id, models.Task.status == "open")
