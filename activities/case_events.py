@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.client import Client
@@ -47,6 +48,22 @@ class DecisionsEnding:
     tell_cycle: bool = True
 
 
+@dataclass
+class ServicesEnding:
+    """The services ``services`` of the case end (a follow-up's outcome): its open orders whose
+    every item is one of them end on ``ended_on`` (their processes are told), as in END-1."""
+
+    case_id: str
+    services: list[str]
+    ended_on: date
+    reason: str
+    actor: Actor
+
+
+def _service_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
 class CaseEventActivities:
     def __init__(self, sessions: sessionmaker[Session], client: Client) -> None:
         self._sessions = sessions
@@ -80,8 +97,26 @@ class CaseEventActivities:
             ended = DecisionEnded(decision_id=decision_id, ended_on=ending.ended_on)
             await _signal_if_running(self._client, cycle_id(ending.case_id), "decision_ended", ended)
 
+    @activity.defn
+    async def end_orders_of_services(self, ending: ServicesEnding) -> list[str]:
+        """The case's open orders made only of the ended services end; → their ids, oldest first.
+        An order that also holds a service that goes on is left to the case worker."""
+        ended = {_service_key(s) for s in ending.services if s.strip()}
+        with self._sessions.begin() as session:
+            query = select(models.Order).where(
+                models.Order.case_id == ending.case_id, models.Order.ended_on.is_(None)
+            )
+            orders = session.scalars(query.order_by(models.Order.sent_at, models.Order.id)).all()
+            ids = [
+                order.id
+                for order in orders
+                if order.items and all(_service_key(str(i.get("name", ""))) in ended for i in order.items)
+            ]
+        await self.end_orders(OrdersEnding(ending.case_id, ids, ending.ended_on, ending.reason, ending.actor))
+        return ids
+
     def all(self) -> list[Any]:
-        return [self.end_orders, self.end_decisions]
+        return [self.end_orders, self.end_decisions, self.end_orders_of_services]
 
 
 async def _signal_if_running(client: Client, workflow_id: str, signal: str, arg: Any) -> None:

@@ -70,6 +70,12 @@ class FollowUpActivities:
 
     @activity.defn
     async def start_or_signal_cycle(self, start: CycleStart) -> None:
+        """FU-1: the decision to the case's cycle; END-2: a closed case's cycle stays ended (a
+        decision recorded by a process racing the death does not start it again)."""
+        with self._sessions() as session:
+            case = session.get(models.Case, start.case_id)
+            if case is not None and case.closed_at is not None:
+                return
         await ensure_cycle(self._client, start)
 
     @activity.defn

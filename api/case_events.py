@@ -17,9 +17,11 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
+from api import case_closing as closing
 from api import idempotency, limits, services, starting
 from api import temporal_gateway as gateway
 from api.auth import Principal
+from api.case_closing import EndedProcessOut
 from api.errors import not_found, unprocessable
 from api.inputs import case_info, parse
 from api.schemas import ProcessStateOut
@@ -28,21 +30,12 @@ from readmodel import case_events as queries
 from readmodel import repository as repo
 from runtime.settings import Settings
 from workflows.case_event import CaseEventWorkflow
-from workflows.io.case_event import DEATH, REPORTS, CaseEnding, CaseEventInput
+from workflows.io.case_event import DEATH, REPORTS, CaseEventInput
 from workflows.model import Actor, StartContext
 from workflows.profiles import Profile
 from workflows.rules.case_event import REPORTERS
 
 ANY_REPORTER = frozenset(role for roles in REPORTERS.values() for role in roles)
-
-
-class EndedProcessOut(BaseModel):
-    """A process a case event ended (END-2), or why it was not."""
-
-    process_id: str
-    type: str
-    outcome: str | None
-    status: str  # completed | already_closed | failing
 
 
 class CaseEventOut(BaseModel):
@@ -79,6 +72,7 @@ def _input(
     case = repo.get_visible_case(session, user, case_id)
     if case is None:
         raise not_found("Ärendet finns inte.")
+    closing.refuse_if_closed(case)  # END-2: a closed case takes no more events
     event, report = _report_of(body)
     profile = profiles.get(case.profile)
     if profile is None:
@@ -118,13 +112,13 @@ async def report_event(
     fingerprint = idempotency.fingerprint("POST", target(case_id), body)
     first = idempotency.lookup(session, scope, fingerprint)
     if first is not None:
-        return await _repeat(session, client, user, settings, first.resource_id, scope), False
+        return await _repeat(session, client, user, settings, first.resource_id, scope, now), False
     inp = _input(session, profiles, user, case_id, body, now)
     row = starting.reserve(session, inp.case_id, CaseEventWorkflow, inp, scope, fingerprint, now)
     if row is None:  # a concurrent request with the same key reserved first
         first = idempotency.lookup(session, scope, fingerprint)
         resource = first.resource_id if first else ""
-        return await _repeat(session, client, user, settings, resource, scope), False
+        return await _repeat(session, client, user, settings, resource, scope, now), False
     services.release_connection(session)
     timeout = _action_timeout(settings)
     try:
@@ -136,7 +130,8 @@ async def report_event(
             starting.release(session, row.id, scope)
         raise
     out = ProcessStateOut.of(state)
-    ended = await _end_case(session, client, settings, out, user.actor, scope) if inp.event == DEATH else []
+    death = inp.event == DEATH
+    ended = await _end_case(session, client, settings, out, user.actor, scope, now) if death else []
     return CaseEventOut(event=out, ended=ended), True
 
 
@@ -151,6 +146,7 @@ async def _repeat(
     settings: Settings,
     process_id: str,
     scope: idempotency.Scope,
+    now: datetime,
 ) -> CaseEventOut:
     """A repeated report: the first one's process; a death ends what may still run (the first
     request may have stopped half-way), with the same update ids."""
@@ -159,7 +155,7 @@ async def _repeat(
         raise HTTPException(status.HTTP_409_CONFLICT, services.IN_FLIGHT)
     state = await services.process_state(session, client, row, settings)
     death = state.details.get("event") == DEATH
-    ended = await _end_case(session, client, settings, state, user.actor, scope) if death else []
+    ended = await _end_case(session, client, settings, state, user.actor, scope, now) if death else []
     return CaseEventOut(event=state, ended=ended)
 
 
@@ -170,41 +166,12 @@ async def _end_case(
     event: ProcessStateOut,
     actor: Actor,
     scope: idempotency.Scope,
+    now: datetime,
 ) -> list[EndedProcessOut]:
-    """END-2: every running process of the case closes with the outcome ``ended_by_death``."""
-    died_on = str(event.details.get("died_on", ""))
-    rows = [r for r in queries.running_processes(session, event.case_id) if r.id != event.process_id]
-    targets = [(r.id, r.type) for r in rows]
-    services.release_connection(session)
-    ending = CaseEnding(
-        actor=actor,
-        event=DEATH,
-        on=date.fromisoformat(died_on),
-        event_process_id=event.process_id,
-        reason=f"Dödsfall den {died_on}: ärendets processer avslutas (END-2).",
-    )
-    ended = []
-    for process_id, process_type in targets:
-        ended.append(await _end_one(client, settings, process_id, process_type, ending, scope))
-    return ended
-
-
-async def _end_one(
-    client: Client,
-    settings: Settings,
-    process_id: str,
-    process_type: str,
-    ending: CaseEnding,
-    scope: idempotency.Scope,
-) -> EndedProcessOut:
-    try:
-        state = await gateway.perform(
-            client, process_id, "end_for_case_event", ending, scope.update_id, _action_timeout(settings)
-        )
-    except HTTPException as error:
-        closed = error.status_code in (status.HTTP_404_NOT_FOUND, status.HTTP_409_CONFLICT)
-        text = "already_closed" if closed else "failing"
-        return EndedProcessOut(process_id=process_id, type=process_type, outcome=None, status=text)
-    return EndedProcessOut(
-        process_id=process_id, type=process_type, outcome=state.outcome, status="completed"
-    )
+    """END-2: the case closes, and every running process of it closes with the outcome
+    ``ended_by_death`` (also those started while the death was being registered)."""
+    died_on = date.fromisoformat(str(event.details.get("died_on", "")))
+    closing.close(session, event.case_id, now)
+    ending = closing.death_ending(actor, died_on, event.process_id)
+    timeout = _action_timeout(settings)
+    return await closing.end_running(session, client, event.case_id, ending, scope.update_id, timeout)

@@ -14,6 +14,7 @@ from fastapi import HTTPException, status
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
+from api import case_closing as closing
 from api import idempotency, limits, starting
 from api import temporal_gateway as gateway
 from api.auth import Principal
@@ -174,6 +175,7 @@ async def start_process(
         case = repo.get_visible_case(session, user, str(body.get("case_id") or ""))
         if case is None:
             raise not_found("Ärendet finns inte.")
+        closing.refuse_if_closed(case)  # END-2: a closed case starts nothing
     profile = starting.choose_profile(cls, case, fields, user, settings, profiles)
     case_id = case.id if case is not None else starting.new_case_id(scope)
     inp = starting.build(cls, session, case_id, case, profile, fields, user, now)
@@ -195,6 +197,10 @@ async def start_process(
         if error.status_code != status.HTTP_504_GATEWAY_TIMEOUT:
             starting.release(session, row.id, scope)
         raise
+    timeout = _timeouts(settings)[0]
+    if await closing.end_if_closed(session, client, case.id, row.id, user.actor, scope.update_id, timeout):
+        # END-2: a death registered while this started; the process ended as the case's others did.
+        return await process_state(session, client, row, settings), True
     return ProcessStateOut.of(started), True
 
 

@@ -7,6 +7,7 @@ goes through it (FU-10: inner secrecy, a provider sees only its own cases).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
@@ -35,6 +36,7 @@ from workflows.model import (
     SENIOR_CASE_WORKER,
     SUPERVISOR,
 )
+from workflows.profiles import load_all_profiles
 
 # Roles that see every case of their municipality (all cases when the token names none).
 MUNICIPALITY_WIDE = (SENIOR_CASE_WORKER, SUPERVISOR, ON_CALL_SUPERVISOR)
@@ -75,7 +77,8 @@ def visible_cases(viewer: Viewer) -> ColumnElement[bool]:
       announcement before the order moves); on such a case they see only what concerns them;
     - case worker: their own cases, and cases without a case worker in their municipality;
     - senior case worker, supervisor, on-call supervisor, deputy manager: the municipality's cases;
-    - billing: cases with a billing notice (CAL-7), nothing else.
+    - billing: cases with a billing notice (CAL-7) or a message in a billing mailbox (END-2: a
+      death is told to billing), nothing else.
     """
     in_municipality = Case.municipality == viewer.municipality if viewer.municipality else true()
     if viewer.role in UNIT_ROLES:
@@ -95,8 +98,17 @@ def visible_cases(viewer: Viewer) -> ColumnElement[bool]:
         return in_municipality
     if viewer.role == BILLING:
         notice = aliased(BillingNotice)
-        return and_(exists().where(notice.case_id == Case.id), in_municipality)
+        told = aliased(Message)
+        noticed = exists().where(notice.case_id == Case.id)
+        messaged = exists().where(told.case_id == Case.id, told.mailbox.in_(billing_mailboxes()))
+        return and_(or_(noticed, messaged), in_municipality)
     return false()
+
+
+@functools.cache
+def billing_mailboxes() -> tuple[str, ...]:
+    """The billing mailboxes of every municipality profile (the API loads the same profiles)."""
+    return tuple(sorted({p.mailboxes.billing for p in load_all_profiles().values()}))
 
 
 def _own_orders(viewer: Viewer) -> ColumnElement[bool]:

@@ -413,32 +413,6 @@ async def record_homecoming(sessions: Sessions) -> WorkflowHistory:
         return await complete_history(handle)
 
 
-async def record_case_event(sessions: Sessions) -> WorkflowHistory:
-    """END-6: night help performed beyond the ordered time in February, reported Mon 2027-03-01;
-    the handling is due within 5 working days (end of Mon 03-08), is missed and escalated to the
-    senior case worker, who approves the performed time."""
-    case_id = new_case_id()
-    add_case(sessions, case_id)
-    async with scenario(sthlm(2027, 3, 1, 9, 0), sessions) as (env, running):
-        report = TimeAdjustmentReport(
-            service="night_help", month="2027-02", ordered_minutes=600, performed_minutes=780
-        )
-        inp = CaseEventInput(
-            case_id=case_id,
-            profile=profile(),
-            event="time_adjustment",
-            reported_by=PROVIDER,
-            reported_at=sthlm(2027, 3, 1, 9, 0),
-            case_worker_id="cw-anna",
-            provider_id="hemtjanst-nord",
-            time_adjustment=report,
-        )
-        handle, _ = await start(env, running, CaseEventWorkflow, inp, f"case-{case_id}/case-event/1")
-        await advance_to(env, sthlm(2027, 3, 9, 0, 0, 1))
-        await act(handle, [("handle_time_adjustment", HandleTimeAdjustment(actor=SENIOR, approved=True))])
-        return await complete_history(handle)
-
-
 def _follow_up_of(sessions: Sessions, case_id: str) -> str | None:
     with sessions() as session:
         row = session.get(models.FollowUpSchedule, case_id)
@@ -470,6 +444,32 @@ async def _cycle(sessions: Sessions, want: str) -> WorkflowHistory:
         await hold_follow_up(env, follow_up, sthlm(2028, 1, 20, 10, 0))
         await next_run(env, cycle, second_run)
         return await env.client.get_workflow_handle(cycle, run_id=second_run).fetch_history()
+
+
+async def record_case_event(sessions: Sessions) -> WorkflowHistory:
+    """END-6 / CAL-7: March's night help reported Mon 2027-04-05 (late: a billing notice); the
+    case worker's task (due Mon 04-12) is overdue and escalated, then handled Tue 04-13."""
+    case_id = new_case_id()
+    add_case(sessions, case_id)
+    async with scenario(sthlm(2027, 4, 5, 9, 0), sessions) as (env, running):
+        report = TimeAdjustmentReport(
+            service="night_help", month="2027-03", ordered_minutes=600, performed_minutes=780
+        )
+        inp = CaseEventInput(
+            case_id=case_id,
+            profile=profile(),
+            event="time_adjustment",
+            reported_by=PROVIDER,
+            reported_at=sthlm(2027, 4, 5, 9, 0),
+            case_worker_id="cw-anna",
+            provider_id="hemtjanst-nord",
+            time_adjustment=report,
+            case_from=date(2027, 1, 4),
+        )
+        handle, _ = await start(env, running, CaseEventWorkflow, inp, f"case-{case_id}/case-event/1")
+        await advance_to(env, sthlm(2027, 4, 13, 9, 0))
+        await act(handle, [("handle_time_adjustment", HandleTimeAdjustment(actor=SENIOR, approved=True))])
+        return await complete_history(handle)
 
 
 async def record_follow_up_cycle(sessions: Sessions) -> WorkflowHistory:

@@ -26,6 +26,7 @@ from readmodel.database import make_session_factory
 from tests.support import advance_to, scenario, scenario_clock, sthlm, wait_closed
 from tests.test_api_support import api_client, login_all
 from tests.test_read_model import _postgres, _sqlite
+from workflows.model import ProcessState
 
 USERS = {
     "case_worker": {"sub": "cw-anna", "name": "Anna Handläggare", "role": "case_worker"},
@@ -214,17 +215,21 @@ async def test_end3_the_provider_pauses_the_whole_case_alone_and_single_services
     sessions: sessionmaker[Session],
 ) -> None:
     """END-3: a hospital stay from Mon 2027-03-08 registered by the provider closes at once (the case
-    workers are told); the case worker may not register it (403). A pause of single services opens
+    workers are told); a case worker who learns of it may register it too (END-3 says the provider
+    MAY do it alone), and then the provider is told. A pause of single services opens
     the case worker's confirmation (COM-1: Mon 15 March), and the provider is told the period
     (COM-5)."""
     async with api(sthlm(2027, 3, 8, 9), sessions) as app:
         case_id = await app.case()
         whole = {"type": "pause", "scope": "case", "starts_on": "2027-03-08", "reason": "Sjukhusvistelse"}
-        await app.report("case_worker", case_id, whole, status=403)
         event = (await app.report("provider", case_id, whole))["event"]
         assert (event["stage"], event["outcome"], event["open_tasks"]) == ("closed", "pause_registered", [])
         (told,) = app.rows(models.Message, case_id=case_id, mailbox="case-workers")
         assert "hela ärendet från 2027-03-08 tills vidare" in told.body
+        by_case_worker = (await app.report("case_worker", case_id, whole))["event"]
+        assert (by_case_worker["stage"], by_case_worker["outcome"]) == ("closed", "pause_registered")
+        (to_provider,) = app.rows(models.Message, case_id=case_id, mailbox="provider-hemtjanst-nord")
+        assert to_provider.body == "Uppehåll i hela ärendet från 2027-03-08 tills vidare."
         single = {
             "type": "pause",
             "scope": "services",
@@ -245,7 +250,10 @@ async def test_end3_the_provider_pauses_the_whole_case_alone_and_single_services
         confirm = {"starts_on": "2027-03-10", "ends_on": "2027-03-21", "confirmed_with_person": True}
         done = await app.act("case_worker", pid, "confirm_pause", confirm)
         assert (done["outcome"], done["details"]["ends_on"]) == ("pause_confirmed", "2027-03-21")
-        (message,) = app.rows(models.Message, case_id=case_id, mailbox="provider-hemtjanst-nord")
+        _, message = sorted(
+            app.rows(models.Message, case_id=case_id, mailbox="provider-hemtjanst-nord"),
+            key=lambda m: m.sent_at,
+        )
         assert "2027-03-10–2027-03-21" in message.body
 
 
@@ -337,6 +345,8 @@ async def test_end2_a_death_closes_the_running_urgent_change_extension_homecomin
         now = await app.act("case_worker", cycle, "start_now", {"reason": "Ändrat behov"})
         follow_up = now["details"]["current_follow_up"]
         assert follow_up, now
+        # The cycle answers once the follow-up started; the follow-up once its plan task is open.
+        await app.env.client.get_workflow_handle(follow_up).execute_update("ready", result_type=ProcessState)
         with app.sessions() as session:
             open_before = session.scalars(
                 select(models.Task).where(models.Task.case_id == case_id, models.Task.status == "open")

@@ -80,7 +80,8 @@ class CaseEventWorkflow(ProcessWorkflow):
         """The input of a reported event (PermissionError: 403, ValueError: 422, in Swedish)."""
         assert ctx.case is not None
         rules.check_reporter(event, report, ctx.actor, ctx.case.provider_id)
-        rules.check_report(report, ctx.now)
+        case_from = plausibility.case_known_from(ctx.case)
+        rules.check_report(report, ctx.now, case_from)  # CAL-7: late is noticed, not refused
         return CaseEventInput(
             case_id=ctx.case_id,
             profile=ctx.profile,
@@ -95,6 +96,7 @@ class CaseEventWorkflow(ProcessWorkflow):
             death=report if isinstance(report, DeathReport) else None,
             pause=report if isinstance(report, PauseReport) else None,
             time_adjustment=report if isinstance(report, TimeAdjustmentReport) else None,
+            case_from=case_from,
         )
 
     @classmethod
@@ -164,12 +166,17 @@ class CaseEventWorkflow(ProcessWorkflow):
         self.steps.check("confirm_end", action)
         if not action.confirmed_with_person:
             raise invalid("END-1: bekräfta slutdatumet med personen (confirmed_with_person).")
-        with rule_check():
-            plausibility.check_date_near("ended_on", action.ended_on, workflow.now())
         unknown = set(action.ended_decision_ids) - {d.decision_id for d in self.inp.decisions}
         unknown |= set(action.ended_order_ids) - set(self.inp.open_orders)
         if unknown:
             raise invalid(f"Okända beslut eller beställningar i ärendet: {', '.join(sorted(unknown))}.")
+        starts = [
+            d.start_date
+            for d in self.inp.decisions
+            if d.decision_id in action.ended_decision_ids and d.start_date is not None
+        ]
+        with rule_check():  # END-1, CAL-7: back-dated within the case's life, not before a start
+            rules.check_end(action.ended_on, starts, workflow.now(), self.inp.case_from)
 
     @workflow.update
     async def confirm_pause(self, action: ConfirmPause) -> ProcessState:
@@ -181,7 +188,7 @@ class CaseEventWorkflow(ProcessWorkflow):
         if not action.confirmed_with_person:
             raise invalid("END-3: bekräfta perioden med personen (confirmed_with_person).")
         with rule_check():
-            rules.check_period(action.starts_on, action.ends_on, workflow.now())
+            rules.check_period(action.starts_on, action.ends_on, workflow.now(), self.inp.case_from)
 
     @workflow.update
     async def handle_time_adjustment(self, action: HandleTimeAdjustment) -> ProcessState:
@@ -278,6 +285,8 @@ class CaseEventWorkflow(ProcessWorkflow):
         """END-3: the provider registers the pause of the whole case alone; the case workers are told."""
         await self._reported(report)
         period = rules.period_text(report.starts_on, report.ends_on)
+        if not self._from_provider:  # registered by the case worker: the provider is told (COM-5)
+            await self._tell_provider("Uppehåll", f"Uppehåll i hela ärendet {period}.", self.inp.reported_by)
         return await self.close(
             "pause_registered", f"Uppehåll i hela ärendet {period}.", self.inp.reported_by
         )

@@ -14,12 +14,13 @@ in the cycle and the provider is told (COM-5). The cycle then schedules the next
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import ClassVar
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.case_events import CaseEventActivities, ServicesEnding
     from activities.records import DecisionEnd
     from workflows import calendar, follow_up_effects
     from workflows.effects import AUTHORITY_JOURNAL, PROVIDER_JOURNAL
@@ -38,6 +39,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.process import ProcessWorkflow
     from workflows.profiles import provider_mailbox
     from workflows.rules import follow_up as rules
+    from workflows.rules.follow_up import join_services
+
+_TIMEOUT = timedelta(seconds=30)
 
 # Stages as the board shows them (FU-9).
 TO_PLAN, REPORT_AWAITED, REPORT_IN, PLANNED = "to_plan", "report_awaited", "report_in", "planned"
@@ -165,18 +169,19 @@ class FollowUpWorkflow(ProcessWorkflow):
             decision = action.new_decision
             if decision is None or not decision.services:
                 raise invalid("Ett nytt beslut behöver minst en insats (new_decision.services).")
-            if decision.end_date is not None and decision.end_date < decision.start_date:
-                raise invalid("Beslutets slutdatum ligger före startdatum.")
-            if decision.start_date.year not in calendar.YEARS:
-                raise invalid("Beslutets startdatum ligger utanför kalenderns år.")
             if decision.order_items and not self.inp.provider_id:
                 raise invalid("Ärendet har ingen utförare att skicka beställningen till.")
+            with rule_check():  # the limits of an order started over POST /processes
+                rules.check_new_decision(
+                    decision.start_date, decision.end_date, decision.order_start_date, workflow.now()
+                )
         if action.outcome == "services_ended":
             known = [d.decision_id for d in self.inp.decisions]
             if not action.ended_decision_ids or set(action.ended_decision_ids) - set(known):
                 raise invalid(f"Ange vilka av ärendets beslut som upphör ({', '.join(known)}).")
-            if action.ended_on is not None and action.ended_on.year not in calendar.YEARS:
-                raise invalid("Slutdatumet ligger utanför kalenderns år.")
+            starts = [d.start_date for d in self.inp.decisions if d.decision_id in action.ended_decision_ids]
+            with rule_check():  # END-1: a plausible end, not before the decisions started
+                rules.check_services_end(self._ended_on(action), starts, workflow.now())
 
     # -- reactions --------------------------------------------------------------------------
 
@@ -275,8 +280,10 @@ class FollowUpWorkflow(ProcessWorkflow):
             f"Motsvarar behovet i beställningen det faktiska behovet? {_yes(action.need_matches_order)}"
         )
         lines.append(f"Är genomförandeplanen aktuell? {_yes(action.care_plan_current)}")
-        if action.consent_needed:
-            lines.append(f"Samtycke för detta tillfälle efterfrågat: {_yes(bool(action.consent_given))}.")
+        if action.consent_needed:  # FU-10: asked and given, each as it was, for this occasion
+            lines.append(f"Samtycke för detta tillfälle efterfrågat: {_yes(action.consent_asked)}.")
+            given = "ej angivet" if action.consent_given is None else _yes(action.consent_given)
+            lines.append(f"Samtycke för detta tillfälle lämnat: {given}.")
         if action.note.strip():
             lines.append(action.note.strip())
         return "\n".join(lines)
@@ -304,13 +311,22 @@ class FollowUpWorkflow(ProcessWorkflow):
         self.details["order_id"] = order_id
         self.note(action.actor, f"Beställning skickad ({order_id}).")
 
+    @staticmethod
+    def _ended_on(action: Record) -> date:
+        """The date the ended services end: as given, else the day the follow-up was held."""
+        return action.ended_on or calendar.local_date(action.occurred_at or workflow.now())
+
     async def _end_decisions(self, action: Record) -> None:
         """Ended services: the decisions end, the provider is told (COM-5), billing if late (END-4)."""
-        ended_on = action.ended_on or calendar.local_date(action.occurred_at or workflow.now())
+        ended_on = self._ended_on(action)
         cycle = workflow.get_external_workflow_handle(self.inp.cycle_id)
         for decision_id in action.ended_decision_ids:
             await follow_up_effects.end_decision(DecisionEnd(decision_id, self.ref.case_id, ended_on))
             await cycle.signal("decision_ended", DecisionEnded(decision_id, ended_on))
+        # Follow-ups recorded before version 2 replay with the bare message below.
+        if workflow.patched("fu-services-ended-as-case-events"):
+            await self._services_ended(action, ended_on)
+            return
         if self.inp.provider_id:
             await self.effects.message(
                 provider_mailbox(self.inp.provider_id),
@@ -319,5 +335,41 @@ class FollowUpWorkflow(ProcessWorkflow):
                 f"från {ended_on}.",
                 action.actor,
             )
+        if await self.effects.billing_notice_if_late(ended_on, "Avslutade insatser"):
+            self.deviation("Avslutet registrerades efter den 4:e följande månad.")
+
+    async def _services_ended(self, action: Record, ended_on: date) -> None:
+        """END-1 / END-5 / COM-5 / END-4, as for a confirmed ``service_ended`` event: the orders of
+        the ended services end (in profile ``botkyrka`` on day 5 after the provider is told, with
+        the days of unplanned absence), the provider's message names the services."""
+        services = self._services_of(action.ended_decision_ids)
+        told_on = calendar.local_date(workflow.now())
+        end = rules.botkyrka_end(told_on, ended_on, self.profile)
+        orders = await workflow.execute_activity_method(
+            CaseEventActivities.end_orders_of_services,
+            ServicesEnding(
+                self.ref.case_id, services, end.order_ends_on, "Insatsen har upphört", action.actor
+            ),
+            start_to_close_timeout=_TIMEOUT,
+            summary=f"Beställningar upphör {end.order_ends_on}",
+        )
+        lines = [f"Efter uppföljning upphör insatserna ({join_services(services)}) från {ended_on}."]
+        if orders:
+            lines.append(f"Beställningen gäller till och med {end.order_ends_on}.")
+        if end.absence_days:  # END-5
+            days = ", ".join(d.isoformat() for d in end.absence_days)
+            lines.append(f"Registrera oplanerad frånvaro för dagarna utan besök: {days}.")
+        body = " ".join(lines)
+        self.details.update(
+            ended_on=ended_on.isoformat(),
+            order_ends_on=end.order_ends_on.isoformat(),
+            ended_orders=list(orders),
+            absence_days=[d.isoformat() for d in end.absence_days],
+        )
+        if self.inp.provider_id:
+            await self.effects.message(
+                provider_mailbox(self.inp.provider_id), "Insatser avslutas", body, action.actor
+            )
+        await self.effects.journal(AUTHORITY_JOURNAL, body, action.actor, workflow.now())
         if await self.effects.billing_notice_if_late(ended_on, "Avslutade insatser"):
             self.deviation("Avslutet registrerades efter den 4:e följande månad.")

@@ -90,6 +90,7 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
         self.follow_ups_started = carried.follow_ups_started
         self.current = carried.current
         self.current_due = carried.current_due
+        self.current_reason = carried.current_reason
         self.applied_keys = list(carried.applied_keys)
         self.timeline.extend(carried.timeline)
         self.effects.resume(carried.effects_counter)
@@ -119,7 +120,12 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
                 return await self._end()
             if self._should_continue_as_new():
                 self.steps.release()
-                await workflow.wait_condition(workflow.all_handlers_finished)
+                # END-2: a case ending that arrives now wins over the new run: its handler waits
+                # for this run to close, so waiting for every handler would wait for ever.
+                await workflow.wait_condition(
+                    lambda: workflow.all_handlers_finished() or self.steps.ending is not None
+                )
+                self.steps.interrupt()
                 workflow.continue_as_new(self._carry())
             wake = self._wake_at(due, living)
             if wake is not None and wake <= workflow.now():
@@ -146,6 +152,8 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
     def decision_granted(self, decision: DecisionGranted) -> None:
         """A recorded decision (idempotent: keyed by its id); FU-1/FU-2/FU-3 move the due date."""
         known = self.decisions.get(decision.decision_id)
+        if known is not None and known.ended:
+            return  # a late or repeated delivery does not bring an ended decision back
         term = DecisionTerm(
             decision_id=decision.decision_id,
             start_date=decision.start_date,
@@ -165,7 +173,18 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
     def decision_ended(self, ended: DecisionEnded) -> None:
         """A decision ended on a date (services ended, END-1, END-2): it lives to that date."""
         term = self.decisions.get(ended.decision_id)
-        if term is None or (term.end_date is not None and term.end_date <= ended.ended_on):
+        if term is None:
+            return
+        # Cycles that received an end before version 3 replay with the end as a time-limit.
+        if not term.ended and workflow.patched("fu-cycle-ended-is-not-time-limited"):
+            # An ended decision is no time-limited one (FU-3): no follow-up before its end; it
+            # lives to its end date, and the cycle ends when no decision lives (FU-11).
+            term.ended = True
+            term.end_date = min(term.end_date or ended.ended_on, ended.ended_on)
+            self.note(SYSTEM, f"Beslut {ended.decision_id} har upphört {term.end_date}: följs inte upp mer.")
+            self._changed = True
+            return
+        if term.end_date is not None and term.end_date <= ended.ended_on:
             return
         term.end_date = ended.ended_on
         self.note(SYSTEM, f"Beslut {ended.decision_id} upphör {ended.ended_on}.")
@@ -178,6 +197,7 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
             return
         self.current = None
         self.current_due = None
+        self.current_reason = None
         if closed.held_on is not None:
             self.last_follow_up = max(self.last_follow_up or closed.held_on, closed.held_on)
             self.note(SYSTEM, f"Uppföljning {closed.process_id} genomförd {closed.held_on}.")
@@ -197,7 +217,10 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
         self._start_now = action
         self._requests += 1
         ticket = self._requests
-        await workflow.wait_condition(lambda: self._served >= ticket)
+        # END-2: a case ending accepted with it wins; the start is not carried out (409).
+        await workflow.wait_condition(lambda: self._served >= ticket or self.steps.ending is not None)
+        if self._served < ticket:
+            raise not_open(f"Uppföljningen startades inte: {self.steps.ending}")
         return self.state()
 
     @start_now.validator
@@ -207,6 +230,8 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
             return  # a repeat of an action already applied (maybe in an earlier run): same answer
         if action.actor.role not in (CASE_WORKER, SENIOR_CASE_WORKER):
             raise forbidden("En uppföljning startas av biståndshandläggaren.")
+        if self.steps.ending is not None or self.closed:
+            raise not_open("Ärendet avslutas: uppföljningen startas inte.")
         if self.current is not None or self._start_now is not None:
             raise not_open(f"En uppföljning pågår redan ({self.current}).")
         if not action.reason.strip():
@@ -247,6 +272,7 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
         process_id = await self._start_child(inp)
         self.current = process_id
         self.current_due = due_on
+        self.current_reason = inp.reason
         if action is not None:
             self.note(action.actor, f"Uppföljning {process_id} startad utan schema: {action.reason}.")
         elif due is not None:
@@ -279,7 +305,8 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
     async def _publish(self, due: Due | None, board_stage: str | None = None) -> None:
         """The board row (FU-9), the state's details and the search attributes."""
         next_due = self.current_due if self.current is not None else (due.on if due else None)
-        reason = due.reason if due is not None and self.current is None else None
+        # FU-9: the board keeps why the case is due while its follow-up runs.
+        reason = self.current_reason if self.current is not None else (due.reason if due else None)
         self.details.update(
             next_due=next_due.isoformat() if next_due else None,
             reason=reason,
@@ -329,7 +356,7 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
         long = info.get_current_history_length() >= self.inp.max_history_events
         if not (self._closed_a_follow_up or long or info.is_continue_as_new_suggested()):
             return False
-        return self._start_now is None
+        return self._start_now is None and self.steps.ending is None
 
     def _carry(self) -> CycleInput:
         carry = CycleCarry(
@@ -344,6 +371,7 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
             runs=self.runs + 1,
             started_at=self._started_at,
             journaled_due=self.journaled_due,
+            current_reason=self.current_reason,
         )
         return CycleInput(
             case_id=self.ref.case_id,

@@ -87,7 +87,7 @@ FIELD_LABELS = {
     "alarm_other": "Övrigt till larmteamet",
     "night_other": "Övrigt till nattdistriktet",
     "handover_date": "Överlämningsdatum",
-    "planned_at": "Planerad överlämning",
+    "planned_at": "Planerad tidpunkt",
     "deviate_from_order": "Anledning finns att frångå ordinarie uppdrag",
     "contacted_person": "Kontakt tagen med brukaren",
     "new_decision": "Nytt beslut om hemtjänst",
@@ -107,6 +107,45 @@ FIELD_LABELS = {
     "ended_order_ids": "Beställningar som upphör (en per rad)",
     "approved": "Tiden justeras",
     "adjusted_minutes": "Justerad tid (minuter; tomt: utförd tid)",
+}
+
+# Labels that differ by process (keyed by process type): the same field name means another thing
+# there, e.g. ``planned_at`` is the handover in a homecoming and the meeting in a follow-up.
+PROCESS_FIELD_LABELS: dict[str, dict[str, str]] = {
+    "homecoming": {"planned_at": "Planerad överlämning"},
+    "follow-up": {
+        "planned_at": "Planerad uppföljning",
+        "form": "Form för uppföljningen",
+        "provider_attends": "Utföraren deltar",
+        "person_told_other_way": "Personen informerad om att utförarens uppgifter inhämtas på annat sätt",
+        "need_matches_order": "Behovet motsvarar beställningen",
+        "need_reason": "Om inte, varför (behovet)",
+        "given_as_ordered": "Stödet har getts enligt beställningen",
+        "given_reason": "Om inte, varför (stödet)",
+        "fully_executed": "Hela beställningen är verkställd",
+        "executed_reason": "Om inte, varför (verkställigheten)",
+        "attend_reason": "Varför utföraren behöver delta",
+        "other": "Annat som biståndshandläggaren bör känna till",
+        "gets_granted_help": "Får den hjälp som beviljats",
+        "takes_part_when": "Delaktig i planeringen av när hjälpen ges",
+        "takes_part_how": "Delaktig i planeringen av hur hjälpen ges",
+        "feels_good": "Hjälpen ges på ett sätt som känns bra",
+        "care_plan_current": "Genomförandeplanen är aktuell",
+        "consent_needed": "Samtycke behövs för detta tillfälle",
+        "consent_asked": "Samtycke efterfrågat",
+        "consent_given": "Samtycke lämnat",
+        "new_decision": "Nytt beslut",
+        "ended_decision_ids": "Beslut som upphör (ett per rad)",
+        "ended_on": "Slutdatum",
+        "end_date": "Slutdatum (tidsbegränsat beslut)",
+        "order_items": "Beställningens insatser",
+        "order_start_date": "Beställningen startar",
+        "order_other": "Övrigt (uppstartsinformation)",
+        "due_on": "Senast",
+        "held_on": "Hölls",
+        "unscheduled_reason": "Varför nu",
+    },
+    "follow-up-cycle": {"reason": "Varför nu (ändrat behov, klagomål, ...)"},
 }
 
 CHOICE_LABELS: dict[str, str] = {
@@ -141,6 +180,11 @@ CHOICE_LABELS: dict[str, str] = {
     "self_care": "egenvård",
     "escort": "ledsagning",
     "relief": "avlösning",
+    "home_visit": "Hembesök",
+    "phone": "Telefonsamtal",
+    "digital": "Digitalt möte",
+    "new_decision": "Nytt beslut",
+    "services_ended": "Insatser avslutas",
 }
 
 # The kinds of decision (the read model's ``decisions.kind``), as a reader says them.
@@ -162,8 +206,15 @@ def decision_kind_label(kind: str) -> str:
 NOT_DESCRIBED = frozenset({"actor", "occurred_at", "note_type"})
 
 
-def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
+def process_of(cls: type[Any]) -> str:
+    """The process type whose inputs ``cls`` is (``workflows.io.follow_up`` -> ``follow-up``)."""
+    return cls.__module__.rsplit(".", 1)[-1].replace("_", "-")
+
+
+def field_label(name: str, process_type: str | None = None) -> str:
+    """The Swedish label of a field, the process's own where it has one."""
+    own = PROCESS_FIELD_LABELS.get(process_type or "", {})
+    return own.get(name) or FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
 
 
 def what_was_registered(action: Any) -> str:
@@ -177,13 +228,14 @@ def what_was_registered(action: Any) -> str:
 
 def _fields_text(value: Any) -> list[str]:
     hints = _choice_fields(f"{type(value).__module__}.{type(value).__qualname__}", type(value))
+    process_type = process_of(type(value))
     parts = []
     for item in dataclasses.fields(value):
         if item.name in NOT_DESCRIBED:
             continue
         text = _value_text(getattr(value, item.name), item.name in hints)
         if text:
-            parts.append(f"{field_label(item.name)}: {text}")
+            parts.append(f"{field_label(item.name, process_type)}: {text}")
     return parts
 
 

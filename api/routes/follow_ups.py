@@ -125,7 +125,8 @@ async def follow_up_report(
 ) -> Response | list[FiguresOut]:
     """Follow-ups due, done on time, done late and still overdue, per month and case worker
     (``format=csv`` for a CSV download)."""
-    if to < from_ or (to - from_).days > MAX_REPORT_DAYS or from_.year not in calendar.YEARS:
+    outside = from_.year not in calendar.YEARS or to.year not in calendar.YEARS  # both ends, 2020-2060
+    if to < from_ or (to - from_).days > MAX_REPORT_DAYS or outside:
         raise unprocessable("Ange en period där from ligger före to, högst fem år, åren 2020-2060.")
     today = calendar.local_date(now)
     rows = figures(

@@ -258,9 +258,10 @@ async def case_page(
             InboxTaskOut.model_validate(t).with_overdue(now)
             for t in repo.open_tasks_of_case(session, user, case_id)
         ],
-        start_forms=_start_forms(user, profile, case_id, decisions),
+        # END-2: a closed case offers no new process and no event.
+        start_forms=[] if case.closed_at else _start_forms(user, profile, case_id, decisions),
         message_forms=_message_form(case, profile, user),
-        event_forms=event_forms(user, case_id),  # END-1..END-6
+        event_forms=[] if case.closed_at else event_forms(user, case_id),  # END-1..END-6
         flash=_flash(request),
         now=now,
     )

@@ -26,6 +26,7 @@ from typing import Any, Literal, Union
 from api import validation
 from api.ui import labels
 from workflows.calendar import STOCKHOLM
+from workflows.glossary import process_of
 
 ROWS = 3
 SERVER_FIELDS = frozenset({"actor"})
@@ -110,7 +111,7 @@ def describe(cls: type[Any]) -> list[FormField]:
         fields.append(
             FormField(
                 name=f.name,
-                label=labels.field_label(f.name),
+                label=labels.field_label(f.name, process_of(cls)),
                 kind=kind,
                 required=required,
                 default=_text(default),

@@ -7,7 +7,7 @@ the forms before its words are added here.
 from __future__ import annotations
 
 from api.temporal_gateway import PROCESS_LABELS
-from workflows.glossary import CHOICE_LABELS, FIELD_LABELS
+from workflows.glossary import CHOICE_LABELS, FIELD_LABELS, PROCESS_FIELD_LABELS
 from workflows.model import ROLE_LABELS
 
 # Keys of a process's ``details`` that are not input fields.
@@ -151,8 +151,10 @@ def _code(value: str) -> str:
     return value.replace("_", " ")
 
 
-def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name) or DETAIL_LABELS.get(name) or _code(name).capitalize()
+def field_label(name: str, process_type: str | None = None) -> str:
+    """A field's label, the process's own where the same name means another thing there."""
+    own = PROCESS_FIELD_LABELS.get(process_type or "", {}).get(name)
+    return own or FIELD_LABELS.get(name) or DETAIL_LABELS.get(name) or _code(name).capitalize()
 
 
 def deadline_label(name: str) -> str:

@@ -119,7 +119,7 @@ def _details(state: ProcessStateOut) -> list[tuple[str, str]]:
     """The simple values of the process's details (nested ones are in the timeline)."""
     return [
         (
-            labels.field_label(name),
+            labels.field_label(name, state.type),
             labels.unit_label(str(value)) if name in UNIT_DETAILS else _detail_text(value),
         )
         for name, value in state.details.items()

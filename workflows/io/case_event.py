@@ -95,6 +95,9 @@ class CaseEventInput:
     death: DeathReport | None = None
     pause: PauseReport | None = None
     time_adjustment: TimeAdjustmentReport | None = None
+    # The local date the case existed from (its registration or an earlier decision): no event
+    # date lies before it (None in processes started before it was known).
+    case_from: date | None = None
 
 
 @dataclass

@@ -58,6 +58,7 @@ class CycleCarry:
     runs: int = 1
     started_at: datetime | None = None
     journaled_due: date | None = None
+    current_reason: str | None = None  # why the running follow-up was started (the board's reason)
 
 
 @dataclass

@@ -37,7 +37,9 @@ PROVIDER_SIDE = (PROVIDER, HOMECOMING_TEAM, DEPUTY_MANAGER)
 REPORTERS: dict[str, tuple[str, ...]] = {
     SERVICE_ENDED: (PROVIDER, *CASE_WORKERS),  # END-1
     DEATH: (*PROVIDER_SIDE, *CASE_WORKERS, ON_CALL_SUPERVISOR),  # END-2: whoever learns first
-    PAUSE: (PROVIDER, *CASE_WORKERS),  # END-3 (the whole case: the provider alone)
+    # END-3: the provider MAY register the whole case's pause alone (without the case worker);
+    # a case worker who learns of it registers it too.
+    PAUSE: (PROVIDER, *CASE_WORKERS),
     TIME_ADJUSTMENT: (PROVIDER,),  # END-6: the provider reports the difference
 }
 EVENT_LABELS = {
@@ -56,9 +58,6 @@ def check_reporter(event: str, report: Report, actor: Actor, case_provider: str 
     """PermissionError when ``actor`` may not report ``event`` on a case of ``case_provider``."""
     if actor.role not in REPORTERS[event]:
         raise PermissionError(f"Rollen {actor.role} rapporterar inte händelsen {event}.")
-    if isinstance(report, PauseReport) and report.scope == "case" and actor.role != PROVIDER:
-        # END-3: the pause of the whole case is the provider's registration alone.
-        raise PermissionError("Uppehåll i hela ärendet registreras av hemtjänstutföraren.")
     if actor.role in (PROVIDER, DEPUTY_MANAGER) and event != DEATH and actor.org != case_provider:
         raise PermissionError(f"Ärendet hör till utföraren {case_provider}, inte {actor.org}.")
 
@@ -71,24 +70,26 @@ def month_start(month: str) -> date:
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 
-def check_report(report: Report, now: datetime) -> None:
-    """What a report must hold: plausible dates (at most two months back, a year ahead), the
-    services it concerns, a period in order, a month and minutes that make sense."""
+def check_report(report: Report, now: datetime, case_from: date | None = None) -> None:
+    """What a report must hold: dates within the case's life and the calendar's years (no limit
+    on how far back: CAL-7, a late registration raises a billing notice, it is not refused; at
+    most a year ahead), no death or month in the future, the services it concerns, a period in
+    order, minutes that make sense. ``case_from``: the local date the case existed from."""
     if isinstance(report, ServiceEndedReport):
-        plausibility.check_date_near("ended_on", report.ended_on, now)
+        plausibility.check_date_in_case("ended_on", report.ended_on, now, case_from)
         if not [s for s in report.services if s.strip()]:
             raise ValueError("Ange vilka insatser som upphört (services).")
     elif isinstance(report, DeathReport):
-        plausibility.check_date_near("died_on", report.died_on, now)
+        plausibility.check_date_in_case("died_on", report.died_on, now, case_from)
         if report.died_on > calendar.local_date(now):
             raise ValueError(f"died_on ({report.died_on}) ligger i framtiden.")
     elif isinstance(report, PauseReport):
-        check_period(report.starts_on, report.ends_on, now)
+        check_period(report.starts_on, report.ends_on, now, case_from)
         if report.scope == "services" and not [s for s in report.services if s.strip()]:
             raise ValueError("Ange vilka insatser som får uppehåll (services).")
     else:
         first = month_start(report.month)
-        plausibility.check_date_near("month", first, now)
+        plausibility.check_date_in_case("month", first, now, _month_of(case_from))
         if first > calendar.local_date(now):
             raise ValueError(f"Månaden {report.month} har inte börjat.")
         for name in ("ordered_minutes", "performed_minutes"):
@@ -99,13 +100,26 @@ def check_report(report: Report, now: datetime) -> None:
             raise ValueError("Beställd och utförd tid är lika: ingen justering behövs.")
 
 
-def check_period(starts_on: date, ends_on: date | None, now: datetime) -> None:
-    """END-3: a pause period: plausible start, an end (if any) no earlier than the start."""
-    plausibility.check_date_near("starts_on", starts_on, now)
+def _month_of(day: date | None) -> date | None:
+    return day.replace(day=1) if day is not None else None
+
+
+def check_period(starts_on: date, ends_on: date | None, now: datetime, case_from: date | None = None) -> None:
+    """END-3: a pause period within the case's life, an end (if any) no earlier than the start."""
+    plausibility.check_date_in_case("starts_on", starts_on, now, case_from)
     if ends_on is not None:
-        plausibility.check_date_near("ends_on", ends_on, now)
+        plausibility.check_date_in_case("ends_on", ends_on, now, case_from)
         if ends_on < starts_on:
             raise ValueError(f"Uppehållet slutar ({ends_on}) före det börjar ({starts_on}).")
+
+
+def check_end(ended_on: date, decision_starts: list[date], now: datetime, case_from: date | None) -> None:
+    """END-1: the confirmed end lies within the case's life and not before any ended decision
+    started (a decision cannot end before it starts)."""
+    plausibility.check_date_in_case("ended_on", ended_on, now, case_from)
+    latest = max(decision_starts, default=None)
+    if latest is not None and ended_on < latest:
+        raise ValueError(f"Slutdatumet ({ended_on}) ligger före beslutets start ({latest}).")
 
 
 def feedback_due(reported_at: datetime, profile: Profile) -> datetime:

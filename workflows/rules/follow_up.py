@@ -14,6 +14,7 @@ from typing import Literal
 
 from workflows import calendar
 from workflows.profiles import Profile
+from workflows.rules import plausibility
 from workflows.rules.new_urgent_case import add_months
 
 # -- scheduling (FU-1, FU-2, FU-3) -------------------------------------------------------------
@@ -42,6 +43,9 @@ class DecisionTerm:
     end_date: date | None = None
     new_case: bool = False  # FU-2: the decision of a new case (NEW-7)
     services: list[str] = field(default_factory=list)
+    # Ended (a service ended, END-1; a follow-up's outcome): it lives to ``end_date`` but is no
+    # time-limited decision (FU-3) and is not followed up any more.
+    ended: bool = False
 
 
 @dataclass
@@ -74,6 +78,8 @@ def next_due(decisions: Sequence[DecisionTerm], last_follow_up: date | None, pro
 
 
 def _terms(decision: DecisionTerm, last: date | None, profile: Profile) -> list[Due]:
+    if decision.ended:  # an ended decision is not followed up (FU-3 is about time-limited ones)
+        return []
     months = profile.deadlines
     followed_since = last is not None and last >= decision.start_date
     base = last if last is not None and followed_since else decision.start_date
@@ -224,6 +230,29 @@ def event_text(held_on: date, form: Form, outcome: Outcome, services: Sequence[s
         return f"{opening} Behovet har utretts och ett nytt beslut har fattats."
     ended = join_services(services)
     return f"{opening} Bedömningen är att behovet av {ended} har upphört och att insatserna avslutas."
+
+
+def check_new_decision(start: date, end: date | None, order_start: date | None, now: datetime) -> None:
+    """A follow-up's new decision (FU-8) and its order, with the limits of an order started over
+    ``POST /processes``: a start near now (two months back, a year ahead), an end after the start
+    and in the calendar's years. Raises ValueError in Swedish."""
+    plausibility.check_date_near("new_decision.start_date", start, now)
+    if end is not None:
+        if end < start:
+            raise ValueError(f"Beslutets slutdatum ({end}) ligger före startdatum ({start}).")
+        if end.year not in calendar.YEARS:
+            raise ValueError(f"Beslutets slutdatum ({end}) ligger utanför kalenderns år.")
+    if order_start is not None:
+        plausibility.check_date_near("new_decision.order_start_date", order_start, now)
+
+
+def check_services_end(ended_on: date, starts: Sequence[date], now: datetime) -> None:
+    """END-1 for a follow-up's ended services: in the calendar's years, not before the ended
+    decisions started, at most a year ahead. Raises ValueError in Swedish."""
+    latest = max(starts, default=None)
+    plausibility.check_date_in_case("ended_on", ended_on, now, None)
+    if latest is not None and ended_on < latest:
+        raise ValueError(f"Slutdatumet ({ended_on}) ligger före beslutets start ({latest}).")
 
 
 # -- ending and changes: END-4 (CAL-7), END-5, END-6 -------------------------------------------

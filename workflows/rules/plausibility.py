@@ -62,3 +62,24 @@ def check_date_near(field: str, day: date, anchor: datetime) -> None:
         raise ValueError(f"{field} ({day}) ligger mer än {MAX_BACKDATED.days} dagar före {base}.")
     if day > base + MAX_AHEAD:
         raise ValueError(f"{field} ({day}) ligger mer än ett år efter {base}.")
+
+
+def case_known_from(case: CaseInfo | None) -> date | None:
+    """The local date the case existed from at the latest (see ``case_known_since``)."""
+    since = case_known_since(case)
+    return calendar.local_date(since) if since is not None else None
+
+
+def check_date_in_case(field: str, day: date, now: datetime, case_from: date | None) -> None:
+    """A date a late registration may carry (CAL-7: a late change raises a billing notice, it is
+    not refused): in the calendar's years, not before the case existed (``case_from``, local
+    date), at most ``MAX_AHEAD`` after ``now``'s local date. No limit on how far back."""
+    if day.year not in calendar.YEARS:
+        raise ValueError(
+            f"{field} ({day}) ligger utanför kalenderns år {calendar.YEARS.start}-{calendar.YEARS.stop - 1}."
+        )
+    if case_from is not None and day < case_from:
+        raise ValueError(f"{field} ({day}) ligger före ärendets början ({case_from}).")
+    base = calendar.local_date(now)
+    if day > base + MAX_AHEAD:
+        raise ValueError(f"{field} ({day}) ligger mer än ett år efter {base}.")

@@ -1,0 +1,166 @@
+"""A closed case (END-2): a death closes the case (``cases.closed_at``) and ends every running
+process of it; a closed case refuses new processes and events (409).
+
+A start racing the death does not survive it. The death writes ``closed_at`` first and then lists
+the running processes; a start reserves its process row first and, once its workflow runs, looks
+at ``closed_at`` again (``end_if_closed``). Whichever comes second sees the other: either the
+death lists the new process, or the start finds the case closed and ends its own process with the
+death's ending. Processes that a process started just before it ended (the cycle's follow-up, an
+order) are caught by listing again until a round finds nothing new.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from fastapi import HTTPException, status
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from temporalio.client import Client
+
+from api import temporal_gateway as gateway
+from api.errors import conflict
+from readmodel import case_events as queries
+from readmodel import repository as repo
+from readmodel.models import Case
+from workflows import calendar
+from workflows.io.case_event import DEATH, CaseEnding
+from workflows.model import Actor
+
+# Rounds of listing the case's running processes again: a process ended in one round may have
+# started another just before (the cycle a follow-up, a follow-up an order); a third is unheard of.
+ROUNDS = 4
+CASE_EVENT = "case-event"
+
+
+class EndedProcessOut(BaseModel):
+    """A process a case event ended (END-2), or why it was not."""
+
+    process_id: str
+    type: str
+    outcome: str | None
+    status: str  # completed | already_closed | failing
+
+
+def closed_text(case: Case) -> str:
+    return (
+        f"Ärendet {case.id} är avslutat (END-2, dödsfall): inga nya processer eller händelser "
+        "registreras i det."
+    )
+
+
+def refuse_if_closed(case: Case) -> None:
+    """409 in Swedish for a closed case (END-2)."""
+    if case.closed_at is not None:
+        raise conflict(closed_text(case))
+
+
+def close(session: Session, case_id: str, at: datetime) -> None:
+    """END-2: the case is closed from ``at`` (UTC instant); a repeat keeps the first moment."""
+    case = repo.get_case(session, case_id)
+    if case is not None and case.closed_at is None:
+        case.closed_at = at
+        session.commit()
+
+
+def death_ending(actor: Actor, died_on: date, event_process_id: str) -> CaseEnding:
+    return CaseEnding(
+        actor=actor,
+        event=DEATH,
+        on=died_on,
+        event_process_id=event_process_id,
+        reason=f"Dödsfall den {died_on}: ärendets processer avslutas (END-2).",
+    )
+
+
+async def end_running(
+    session: Session,
+    client: Client,
+    case_id: str,
+    ending: CaseEnding,
+    update_id: str,
+    timeout: timedelta,
+) -> list[EndedProcessOut]:
+    """END-2: every running process of the case closes with the ending's outcome, listed again
+    until a round finds no new one; the case's event process itself is left alone."""
+    handled = {ending.event_process_id}
+    named: dict[str, str] = {}  # processes named by an ended one (the cycle's follow-up)
+    ended: list[EndedProcessOut] = []
+    for _ in range(ROUNDS):
+        listed = {r.id: r.type for r in queries.running_processes(session, case_id)}
+        targets = [(pid, kind) for pid, kind in {**named, **listed}.items() if pid not in handled]
+        _release(session)
+        if not targets:
+            break
+        named = {}
+        for process_id, process_type in targets:
+            handled.add(process_id)
+            out, details = await _end_one(client, process_id, process_type, ending, update_id, timeout)
+            ended.append(out)
+            follow_up = details.get("current_follow_up")
+            if isinstance(follow_up, str) and follow_up:
+                named[follow_up] = "follow-up"
+    return ended
+
+
+async def end_if_closed(
+    session: Session,
+    client: Client,
+    case_id: str,
+    process_id: str,
+    actor: Actor,
+    update_id: str,
+    timeout: timedelta,
+) -> bool:
+    """After a start: when the case has been closed meanwhile (a death raced it), the new process
+    ends as the death's did → whether it was ended."""
+    session.expire_all()
+    case = repo.get_case(session, case_id)
+    if case is None or case.closed_at is None:
+        return False
+    closed_on = calendar.local_date(case.closed_at)
+    died_on = await _died_on(session, client, case_id) or closed_on
+    _release(session)
+    death = death_ending(actor, died_on, "")
+    await _end_one(client, process_id, "", death, update_id, timeout)
+    return True
+
+
+async def _died_on(session: Session, client: Client, case_id: str) -> date | None:
+    row = repo.process_once_per_case(session, case_id, CASE_EVENT, DEATH)
+    if row is None:
+        return None
+    death_id = row.id
+    _release(session)
+    try:
+        state = await gateway.current_state(client, death_id)
+    except gateway.ProcessFailing:
+        return None
+    died_on = state.details.get("died_on") if state is not None else None
+    return date.fromisoformat(died_on) if isinstance(died_on, str) else None
+
+
+async def _end_one(
+    client: Client,
+    process_id: str,
+    process_type: str,
+    ending: CaseEnding,
+    update_id: str,
+    timeout: timedelta,
+) -> tuple[EndedProcessOut, dict[str, Any]]:
+    try:
+        state = await gateway.perform(client, process_id, "end_for_case_event", ending, update_id, timeout)
+    except HTTPException as error:
+        closed = error.status_code in (status.HTTP_404_NOT_FOUND, status.HTTP_409_CONFLICT)
+        text = "already_closed" if closed else "failing"
+        return EndedProcessOut(process_id=process_id, type=process_type, outcome=None, status=text), {}
+    out = EndedProcessOut(
+        process_id=process_id, type=process_type or state.type, outcome=state.outcome, status="completed"
+    )
+    return out, dict(state.details)
+
+
+def _release(session: Session) -> None:
+    """No transaction held while Temporal answers (``services.release_connection``)."""
+    session.commit()
