@@ -26,8 +26,10 @@ CONCURRENT_REQUESTS = 6
 
 @pytest.fixture
 def tiny_pool(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    # A request that kept its connection while waiting on Temporal would starve the activities for
+    # good (a deadlock, not slowness): the generous timeout only absorbs a loaded machine.
     engine = create_engine(
-        f"sqlite:///{tmp_path / 'readmodel.db'}", pool_size=POOL_SIZE, max_overflow=0, pool_timeout=10
+        f"sqlite:///{tmp_path / 'readmodel.db'}", pool_size=POOL_SIZE, max_overflow=0, pool_timeout=60
     )
     Base.metadata.create_all(engine)
     try:
