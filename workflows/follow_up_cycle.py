@@ -111,6 +111,7 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
             if not living and self.current is None:
                 return await self._end()
             if self._should_continue_as_new():
+                await self.effects.flush()  # a new run does not inherit unwritten effects
                 self.steps.release()
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._carry())

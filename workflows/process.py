@@ -209,6 +209,7 @@ class ProcessWorkflow:
         self.note(actor, text)
         await self.steps.finish(text)
         await self.set_stage("closed", status="completed")
+        await self.effects.flush()  # everything written before the answers (issue 9)
         # Only now answer the action that closed the process, so its answer says "closed"; and
         # let every handler finish before the workflow completes.
         self.steps.release()
