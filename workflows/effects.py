@@ -85,6 +85,11 @@ class Effects:
         """Effects produced but not yet written (or being written right now)."""
         return bool(self._pending) or self._flushing
 
+    @property
+    def batched(self) -> bool:
+        """Whether this run batches its writes (issue 9); False before its first effect."""
+        return bool(self._batched)
+
     def resume(self, counter: int) -> None:
         """Continue numbering after a previous run's effects, so no key is used twice."""
         self._counter = max(self._counter, counter)

@@ -139,6 +139,8 @@ class ProcessWorkflow:
         self.details: dict[str, Any] = {}
         self.provider_role = PROVIDER  # the role of the unit ``provider_step`` opens steps for
         self._started_at = workflow.now()
+        self._published_due: datetime | None = None  # NextDueAt as last upserted (issue 9)
+        self._due_published = False
 
     @workflow.query
     def state(self) -> ProcessState:
@@ -304,6 +306,12 @@ class ProcessWorkflow:
 
     def _publish_next_due(self) -> None:
         due = self.steps.next_due()
+        # Issue 9: runs that batch their writes upsert only a changed value (one command and one
+        # visibility write less per recorded step); earlier histories upserted every time.
+        if self.effects.batched:
+            if self._due_published and self._published_due == due:
+                return
+            self._published_due, self._due_published = due, True
         workflow.upsert_search_attributes(
             [search.NEXT_DUE_AT.value_set(due) if due else search.NEXT_DUE_AT.value_unset()]
         )
