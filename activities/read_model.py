@@ -2,6 +2,9 @@
 
 Synchronous activities (run in the worker's thread pool) because the read model uses
 synchronous SQLAlchemy sessions; each call is one short transaction that it commits itself.
+``write_batch`` writes every effect of one reaction of a process in one transaction (the
+processes' path since issue 9); the one-effect activities serve processes whose histories
+were recorded before it (workflow.patched "read-model-batch").
 
 A write the read model cannot hold fails non-retryably (ApplicationError of type
 ``READ_MODEL_REFUSED``, a Swedish reason without the data itself): a text longer than its column or
@@ -13,7 +16,7 @@ else (a lost connection, a locked database) is raised as it is and retried.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
@@ -25,6 +28,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.records import (
+    BatchOutcome,
     BillingNoticeRecord,
     CaseAssignment,
     CaseRecord,
@@ -35,6 +39,9 @@ from activities.records import (
     OrderEnding,
     OrderRecord,
     ProcessRecord,
+    ReadModelBatch,
+    ReadModelWrite,
+    Refusal,
     TaskRecord,
 )
 from readmodel import models
@@ -88,115 +95,210 @@ class ReadModelActivities:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    def _upsert(self, row: models.Base) -> None:
-        # merge() looks the primary key up first: a retried activity updates its own row.
-        check_row(row)
+    def _write(self, apply: Callable[[Session, Any], None], record: Any) -> None:
+        """One write in a transaction of its own (the activities of one effect each)."""
         with _refusals(), self._sessions.begin() as session:
-            session.merge(row)
+            apply(session, record)
+
+    @activity.defn
+    def write_batch(self, batch: ReadModelBatch) -> BatchOutcome:
+        """Every effect of one reaction, in order, in one transaction; idempotent by the keys the
+        records carry (a retried batch rewrites its own rows). A write the read model refuses is
+        left out and named in the outcome, never raised: the others are kept. When the database
+        itself refuses a row at commit (or a process number is taken meanwhile), the transaction
+        is rolled back and the writes are made one by one, in order, each refused one left out."""
+        try:
+            with self._sessions.begin() as session:
+                refused = [
+                    Refusal(index, reason)
+                    for index, write in enumerate(batch.writes)
+                    if (reason := _checked_apply(session, write)) is not None
+                ]
+            return BatchOutcome(refused)
+        except (IntegrityError, DataError):
+            pass
+        refused = []
+        for index, write in enumerate(batch.writes):
+            kind, record = _the_record(write)
+            try:
+                self._single()[kind](record)
+            except ApplicationError as error:
+                if error.type != READ_MODEL_REFUSED:
+                    raise
+                refused.append(Refusal(index, error.message))
+        return BatchOutcome(refused)
 
     @activity.defn
     def record_process(self, record: ProcessRecord) -> None:
         with _refusals():
             for _ in range(SEQ_ATTEMPTS):
                 try:
-                    return self._record_process(record)
+                    with self._sessions.begin() as session:
+                        return _apply_process(session, record)
                 except IntegrityError:
                     continue  # the number was taken meanwhile: the next attempt takes the next one
         raise refused(f"inget ledigt processnummer för {record.process_type} i ärendet.")
 
-    def _record_process(self, record: ProcessRecord) -> None:
-        with self._sessions.begin() as session:
-            row = session.get(models.Process, record.process_id)
-            if row is None:
-                # Started outside the API (tests, schedules, child processes): the number its id
-                # names when that is free, else the next free one (e.g. ``order/x-1-v1``).
-                row = models.Process(
-                    id=record.process_id,
-                    case_id=record.case_id,
-                    type=record.process_type,
-                    seq=_free_seq(session, record),
-                    started_at=record.started_at,
-                )
-                check_row(row)
-                session.add(row)
-            row.stage = record.stage
-            row.status = record.status
-            row.outcome = record.outcome
-            row.closed_at = record.closed_at
-            if record.status == "completed" and row.unique_key == repo.RUNNING_KEY:
-                row.unique_key = None  # one running per case: the next may start
-            row.provider_id = record.provider_id or row.provider_id
-            units = record.units if record.units is not None else [record.provider_id or ""]
-            session.flush()
-            repo.add_process_units(session, row.id, [u for u in units if u])
-
     @activity.defn
     def record_task(self, record: TaskRecord) -> None:
-        self._upsert(models.Task(id=record.task_id, **_without(record, "task_id")))
+        self._write(APPLY["task"], record)
 
     @activity.defn
     def post_message(self, record: MessageRecord) -> None:
-        self._upsert(models.Message(id=record.key, **_without(record, "key")))
+        self._write(APPLY["message"], record)
 
     @activity.defn
     def write_journal(self, record: JournalRecord) -> None:
-        self._upsert(models.JournalEntry(id=record.key, **_without(record, "key")))
+        self._write(APPLY["journal"], record)
 
     @activity.defn
     def raise_billing_notice(self, record: BillingNoticeRecord) -> None:
-        self._upsert(models.BillingNotice(id=record.key, **_without(record, "key")))
+        self._write(APPLY["billing"], record)
 
     @activity.defn
     def record_order(self, record: OrderRecord) -> None:
-        self._upsert(models.Order(id=record.order_id, **_without(record, "order_id")))
+        self._write(APPLY["order"], record)
 
     @activity.defn
     def end_order(self, record: OrderEnding) -> None:
-        with self._sessions.begin() as session:
-            order = session.get(models.Order, record.order_id)
-            if order is not None:
-                order.status = "ended"
-                order.ended_on = record.ended_on
+        self._write(APPLY["order_ending"], record)
 
     @activity.defn
     def record_decision(self, record: DecisionRecord) -> None:
-        self._upsert(models.Decision(id=record.decision_id, **_without(record, "decision_id")))
+        self._write(APPLY["decision"], record)
 
     @activity.defn
     def record_follow_up_event(self, record: FollowUpEventRecord) -> None:
-        self._upsert(models.FollowUpEvent(id=record.key, **_without(record, "key")))
+        self._write(APPLY["follow_up_event"], record)
 
     @activity.defn
     def record_case(self, record: CaseRecord) -> None:
-        row = models.Case(id=record.case_id, **_without(record, "case_id"))
-        check_row(row)
-        with _refusals(), self._sessions.begin() as session:
-            if session.get(models.Case, record.case_id) is None:
-                session.add(row)
+        self._write(APPLY["case"], record)
 
     @activity.defn
     def assign_case_worker(self, record: CaseAssignment) -> None:
-        with _refusals(), self._sessions.begin() as session:
-            case = session.get(models.Case, record.case_id)
-            if case is not None:
-                case.case_worker_id = record.case_worker_id
-                check_row(case)
+        self._write(APPLY["assignment"], record)
+
+    def _single(self) -> dict[str, Callable[[Any], None]]:
+        """The one-effect activity of each kind of write (a batch's fallback, one by one)."""
+        return {
+            "process": self.record_process,
+            "task": self.record_task,
+            "message": self.post_message,
+            "journal": self.write_journal,
+            "billing": self.raise_billing_notice,
+            "order": self.record_order,
+            "order_ending": self.end_order,
+            "decision": self.record_decision,
+            "follow_up_event": self.record_follow_up_event,
+            "case": self.record_case,
+            "assignment": self.assign_case_worker,
+        }
 
     def all(self) -> list[Any]:
         """Every activity of this class, for the worker."""
-        return [
-            self.record_process,
-            self.record_task,
-            self.post_message,
-            self.write_journal,
-            self.raise_billing_notice,
-            self.record_order,
-            self.end_order,
-            self.record_decision,
-            self.record_follow_up_event,
-            self.record_case,
-            self.assign_case_worker,
-        ]
+        return [self.write_batch, *self._single().values()]
+
+
+# -- how each kind of record is written, in a session the caller commits ----------------------
+
+
+def _upsert(model: type[models.Base], key: str) -> Callable[[Session, Any], None]:
+    """Write the record's row by its key: merge() looks the primary key up first, so a retried
+    write updates its own row."""
+
+    def apply(session: Session, record: Any) -> None:
+        row = model(id=getattr(record, key), **_without(record, key))
+        check_row(row)
+        session.merge(row)
+
+    return apply
+
+
+def _apply_process(session: Session, record: ProcessRecord) -> None:
+    row = session.get(models.Process, record.process_id)
+    if row is None:
+        # Started outside the API (tests, schedules, child processes): the number its id
+        # names when that is free, else the next free one (e.g. ``order/x-1-v1``).
+        row = models.Process(
+            id=record.process_id,
+            case_id=record.case_id,
+            type=record.process_type,
+            seq=_free_seq(session, record),
+            started_at=record.started_at,
+        )
+        check_row(row)
+        session.add(row)
+    row.stage = record.stage
+    row.status = record.status
+    row.outcome = record.outcome
+    row.closed_at = record.closed_at
+    if record.status == "completed" and row.unique_key == repo.RUNNING_KEY:
+        row.unique_key = None  # one running per case: the next may start
+    row.provider_id = record.provider_id or row.provider_id
+    units = record.units if record.units is not None else [record.provider_id or ""]
+    session.flush()
+    repo.add_process_units(session, row.id, [u for u in units if u])
+
+
+def _apply_order_ending(session: Session, record: OrderEnding) -> None:
+    order = session.get(models.Order, record.order_id)
+    if order is not None:
+        order.status = "ended"
+        order.ended_on = record.ended_on
+
+
+def _apply_case(session: Session, record: CaseRecord) -> None:
+    row = models.Case(id=record.case_id, **_without(record, "case_id"))
+    check_row(row)
+    if session.get(models.Case, record.case_id) is None:
+        session.add(row)
+
+
+def _apply_assignment(session: Session, record: CaseAssignment) -> None:
+    # Checked before the loaded row changes: a refused value must not reach the transaction.
+    check_row(models.Case(id=record.case_id, case_worker_id=record.case_worker_id))
+    case = session.get(models.Case, record.case_id)
+    if case is not None:
+        case.case_worker_id = record.case_worker_id
+
+
+# The writer of each kind of record, by the name of its field in ReadModelWrite.
+APPLY: dict[str, Callable[[Session, Any], None]] = {
+    "process": _apply_process,
+    "task": _upsert(models.Task, "task_id"),
+    "message": _upsert(models.Message, "key"),
+    "journal": _upsert(models.JournalEntry, "key"),
+    "billing": _upsert(models.BillingNotice, "key"),
+    "order": _upsert(models.Order, "order_id"),
+    "order_ending": _apply_order_ending,
+    "decision": _upsert(models.Decision, "decision_id"),
+    "follow_up_event": _upsert(models.FollowUpEvent, "key"),
+    "case": _apply_case,
+    "assignment": _apply_assignment,
+}
+
+
+def _the_record(write: ReadModelWrite) -> tuple[str, Any]:
+    """The kind and the record of a batch's write (the one field of ``APPLY`` that is set)."""
+    for kind in APPLY:
+        record = getattr(write, kind)
+        if record is not None:
+            return kind, record
+    raise refused(f"tom skrivning i läsmodellen ({write.summary}).")
+
+
+def _checked_apply(session: Session, write: ReadModelWrite) -> str | None:
+    """Write one effect of a batch; the reason when it is refused before it reaches the database
+    (nothing of it is then in the session)."""
+    try:
+        kind, record = _the_record(write)
+        APPLY[kind](session, record)
+    except ApplicationError as error:
+        if error.type != READ_MODEL_REFUSED:
+            raise
+        return error.message
+    return None
 
 
 def _without(record: Any, key: str) -> dict[str, Any]:

@@ -184,3 +184,49 @@ class DecisionEnd:
     decision_id: str
     case_id: str
     ended_on: date
+
+
+@dataclass
+class ReadModelWrite:
+    """One effect of a batch (``ReadModelActivities.write_batch``): exactly one record is set.
+
+    ``summary`` names the effect to a person if the read model refuses it ("Uppgift: ...");
+    ``report`` marks the message that reports an earlier refusal, whose own refusal is not
+    reported again."""
+
+    summary: str
+    report: bool = False
+    process: ProcessRecord | None = None
+    task: TaskRecord | None = None
+    message: MessageRecord | None = None
+    journal: JournalRecord | None = None
+    billing: BillingNoticeRecord | None = None
+    order: OrderRecord | None = None
+    order_ending: OrderEnding | None = None
+    decision: DecisionRecord | None = None
+    follow_up_event: FollowUpEventRecord | None = None
+    case: CaseRecord | None = None
+    assignment: CaseAssignment | None = None
+
+
+@dataclass
+class ReadModelBatch:
+    """Every effect one reaction of a process produced, in the order produced."""
+
+    process_id: str
+    writes: list[ReadModelWrite] = field(default_factory=list)
+
+
+@dataclass
+class Refusal:
+    """A write of a batch the read model refused (retrying cannot help): its index and why."""
+
+    index: int
+    reason: str
+
+
+@dataclass
+class BatchOutcome:
+    """What became of a batch: every write but the refused ones is in the read model."""
+
+    refused: list[Refusal] = field(default_factory=list)

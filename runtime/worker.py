@@ -31,6 +31,9 @@ PASSTHROUGH_MODULES = (
     "workflows.profiles",
     "workflows.io",
     "workflows.rules",
+    # The read-model records: pydantic resolves the batch's nested dataclasses (ReadModelBatch,
+    # BatchOutcome) by their module, which must be the one in the sandbox's sys.modules.
+    "activities.records",
 )
 
 # Read-model activities are synchronous (SQLAlchemy sessions) and run in this many threads.
@@ -51,12 +54,13 @@ def build_worker(
     *,
     activity_executor: Executor | None = None,
     task_queue: str | None = None,
+    read_model: ReadModelActivities | None = None,
 ) -> Worker:
     """A worker on the settings' task queue with all workflows and activities registered.
 
     Pass ``activity_executor`` to own the thread pool (and shut it down); otherwise a pool is
     created that lives as long as the process. ``task_queue`` overrides the settings (tests use
-    a fresh queue per test).
+    a fresh queue per test); ``read_model`` the read-model activities (tests inject faults).
     """
     # Imported here so that the runtime package loads even before every process module exists.
     from workflows.registry import WORKFLOWS
@@ -69,7 +73,7 @@ def build_worker(
         task_queue=task_queue or settings.task_queue,
         workflows=list(WORKFLOWS),
         activities=[
-            *ReadModelActivities(sessions).all(),
+            *(read_model or ReadModelActivities(sessions)).all(),
             *FollowUpActivities(sessions, client).all(),
             *CaseEventActivities(sessions, client).all(),
         ],

@@ -165,11 +165,13 @@ async def test_the_data_converter_encrypts_with_the_settings_key_and_reads_it_ba
 
 # The marker a ``workflow.patched`` change records; its only payload is the patch id (no data).
 PATCH_MARKER = "core_patch"
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
 def _payloads(message: Message) -> Iterator[Payload]:
-    """Every payload in a history, except search attributes (never encrypted, ids only) and patch
-    markers (the patch id only)."""
+    """Every payload in a history, except search attributes (never encrypted, ids only), patch
+    markers (the patch id only) and a local activity marker's ``data`` (the SDK core's record of
+    the activity: its id, type, attempt and times; its result is a payload and is encrypted)."""
     if isinstance(message, Payload):
         yield message
         return
@@ -177,6 +179,13 @@ def _payloads(message: Message) -> Iterator[Payload]:
         return
     if isinstance(message, MarkerRecordedEventAttributes) and message.marker_name == PATCH_MARKER:
         return  # the patch id of a workflow.patched change, written by the SDK core in clear text
+    if isinstance(message, MarkerRecordedEventAttributes) and message.marker_name == LOCAL_ACTIVITY_MARKER:
+        for key, payloads in message.details.items():
+            if key != "data":
+                yield from _payloads(payloads)
+        if message.HasField("failure"):
+            yield from _payloads(message.failure)
+        return
     for _, value in message.ListFields():
         if isinstance(value, Message):
             yield from _payloads(value)

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
@@ -171,11 +172,53 @@ async def completed(sessions: sessionmaker[Session], process_id: str) -> models.
 
 
 async def order_child(env: WorkflowEnvironment, case_id: str) -> ProcessState:
-    """The child order process once it has done its first steps' activities: a process terminated
-    with activities in flight keeps the test server from skipping time (sdk-java#1138)."""
+    """The child order process once it has done its first steps' activities, and the case's
+    follow-up cycle (started by the decision) once it has scheduled: a process terminated with
+    activities in flight keeps the test server from skipping time (sdk-java#1138)."""
     child = env.client.get_workflow_handle(f"case-{case_id}/order/1")
     state: ProcessState = await child.execute_update("ready", result_type=ProcessState)
+    await _settled(env, f"case-{case_id}/follow-up-cycle")
     return state
+
+
+_WORKFLOW_TASK_EVENTS = (
+    EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+)
+
+
+async def _settled(env: WorkflowEnvironment, workflow_id: str) -> None:
+    """Wait until the workflow's last workflow task is completed and none of its activities is
+    still open (or it does not exist): e.g. the case's cycle, which goes on reacting to its
+    decision after answering ``ready``; terminated in the middle, it would keep the test server
+    from skipping time."""
+    handle = env.client.get_workflow_handle(workflow_id)
+    for _ in range(200):
+        try:
+            events = (await handle.fetch_history()).events
+        except RPCError:
+            return  # no decision granted yet: no cycle
+        scheduled = {
+            e.event_id for e in events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        }
+        closed = {
+            attributes.scheduled_event_id
+            for e in events
+            for attributes in (
+                e.activity_task_completed_event_attributes,
+                e.activity_task_failed_event_attributes,
+                e.activity_task_timed_out_event_attributes,
+                e.activity_task_canceled_event_attributes,
+            )
+            if attributes.scheduled_event_id
+        }
+        last_task = next(
+            (e.event_type for e in reversed(events) if e.event_type in _WORKFLOW_TASK_EVENTS), None
+        )
+        if last_task == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and scheduled <= closed:
+            return
+        await asyncio.sleep(0.05)
 
 
 async def until(handle: Handle, ok: Callable[[ProcessState], bool]) -> ProcessState:

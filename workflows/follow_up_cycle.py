@@ -119,6 +119,7 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
             if not living and self.current is None:
                 return await self._end()
             if self._should_continue_as_new():
+                await self.effects.flush()  # a new run does not inherit unwritten effects
                 self.steps.release()
                 # END-2: a case ending that arrives now wins over the new run: its handler waits
                 # for this run to close, so waiting for every handler would wait for ever.

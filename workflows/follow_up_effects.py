@@ -10,6 +10,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from activities.follow_up import CycleStart, FollowUpActivities
     from activities.records import DecisionEnd, FollowUpStage, ScheduleRecord
+    from workflows.effects import flush_pending
     from workflows.io.follow_up import DecisionGranted
     from workflows.model import ProcessRef
     from workflows.profiles import Profile
@@ -28,6 +29,7 @@ async def decision_to_cycle(ref: ProcessRef, profile: Profile, decision: Decisio
         case_worker_id=ref.case_worker_id,
         provider_id=ref.provider_id,
     )
+    await flush_pending()  # the process's own effects first, in the order they happened
     await workflow.execute_activity_method(
         FollowUpActivities.start_or_signal_cycle,
         start,
@@ -39,6 +41,7 @@ async def decision_to_cycle(ref: ProcessRef, profile: Profile, decision: Decisio
 
 async def record_schedule(record: ScheduleRecord) -> None:
     due = record.next_due.isoformat() if isinstance(record.next_due, date) else "ingen"
+    await flush_pending()  # the process's own effects first, in the order they happened
     await workflow.execute_activity_method(
         FollowUpActivities.record_schedule,
         record,
@@ -52,6 +55,7 @@ async def record_stage(ref: ProcessRef, stage: str) -> None:
     record = FollowUpStage(
         case_id=ref.case_id, process_id=ref.process_id, stage=stage, updated_at=workflow.now()
     )
+    await flush_pending()  # the process's own effects first, in the order they happened
     await workflow.execute_activity_method(
         FollowUpActivities.record_follow_up_stage,
         record,
@@ -62,6 +66,7 @@ async def record_stage(ref: ProcessRef, stage: str) -> None:
 
 
 async def end_decision(record: DecisionEnd) -> None:
+    await flush_pending()  # the process's own effects first, in the order they happened
     await workflow.execute_activity_method(
         FollowUpActivities.end_decision,
         record,

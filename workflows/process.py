@@ -202,6 +202,8 @@ class ProcessWorkflow:
         self._case_ending: CaseEnding | None = None
         # The units the process concerns (who may see it); subclasses set their own in their init.
         self.units: set[str] = {provider_id} if provider_id else set()
+        self._published_due: datetime | None = None  # NextDueAt as last upserted (issue 9)
+        self._due_published = False
 
     @workflow.query
     def state(self) -> ProcessState:
@@ -316,6 +318,7 @@ class ProcessWorkflow:
         self.note(actor, text)
         await self.steps.finish(text)
         await self.set_stage("closed", status="completed")
+        await self.effects.flush()  # everything written before the answers (issue 9)
         self.closed = True
         # Only now answer the action that closed the process, so its answer says "closed"; and
         # let every handler finish before the workflow completes.
@@ -438,6 +441,12 @@ class ProcessWorkflow:
 
     def _publish_next_due(self) -> None:
         due = self.steps.next_due()
+        # Issue 9: runs that batch their writes upsert only a changed value (one command and one
+        # visibility write less per recorded step); earlier histories upserted every time.
+        if self.effects.batched:
+            if self._due_published and self._published_due == due:
+                return
+            self._published_due, self._due_published = due, True
         workflow.upsert_search_attributes(
             [search.NEXT_DUE_AT.value_set(due) if due else search.NEXT_DUE_AT.value_unset()]
         )

@@ -218,7 +218,9 @@ class Steps:
                 if step.due_at is not None and not step.overdue and step.due_at <= now:
                     await self._escalate(step)
             # Only now has the process reacted to everything so far (also to an ``until`` that had
-            # already passed, and to overdue steps): release the waiting updates and ``ready``.
+            # already passed, and to overdue steps): its effects are written (issue 9), then the
+            # waiting updates and ``ready`` are released, so an answer and the inbox agree.
+            await self._effects.flush()
             self._settle()
             self.idle = True
             wake_at = [d for d in (self.next_due(), until) if d is not None]
@@ -261,7 +263,12 @@ class Steps:
             await self.cancel(step, reason)
 
     def release(self) -> None:
-        """Let every waiting update handler answer: the process has reacted to everything."""
+        """Let every waiting update handler answer: the process has reacted to everything. With
+        effects still being collected, they answer once those are written (the next flush, at the
+        latest when the process waits)."""
+        self._effects.after_flush(self._release_now)
+
+    def _release_now(self) -> None:
         self._settle(everything=True)
         self.idle = True
 
