@@ -107,6 +107,14 @@ FIELD_LABELS = {
     "ended_order_ids": "Beställningar som upphör (en per rad)",
     "approved": "Tiden justeras",
     "adjusted_minutes": "Justerad tid (minuter; tomt: utförd tid)",
+    "mailbox": "Funktionsbrevlåda",
+    "subject": "Ämne",
+    "body": "Meddelande",
+    "changed_need": "Gäller ett förändrat behov",
+    "reason_self_contact": "Varför brukaren inte själv hör av sig (COM-6)",
+    "end_date": "Slutdatum (tidsbegränsat beslut)",
+    "new_case": "Nytt ärende (första uppföljning efter två månader)",
+    "service": "Insats",
 }
 
 # Labels that differ by process (keyed by process type): the same field name means another thing
@@ -185,6 +193,12 @@ CHOICE_LABELS: dict[str, str] = {
     "digital": "Digitalt möte",
     "new_decision": "Nytt beslut",
     "services_ended": "Insatser avslutas",
+    "safety_alarm": "Trygghetslarm",
+    "hsl": "Hälso- och sjukvård (HSL)",
+    "meals": "Matdistribution",
+    "night": "Nattinsatser",
+    "services": "enskilda insatser",
+    "meal_distribution": "matdistribution",
 }
 
 # The kinds of decision (the read model's ``decisions.kind``), as a reader says them.

@@ -59,6 +59,7 @@ templates.env.globals.update(
     status_label=labels.status_label,
     decision_kind_label=labels.decision_kind_label,
     order_status_label=labels.order_status_label,
+    municipality_label=labels.municipality_label,
 )
 
 

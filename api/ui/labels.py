@@ -6,12 +6,16 @@ the forms before its words are added here.
 
 from __future__ import annotations
 
+import functools
+
 from api.temporal_gateway import PROCESS_LABELS
 from workflows.glossary import CHOICE_LABELS, FIELD_LABELS, PROCESS_FIELD_LABELS
 from workflows.model import ROLE_LABELS
+from workflows.profiles import load_all_profiles
 
 # Keys of a process's ``details`` that are not input fields.
 DETAIL_LABELS = {
+    "event": "Händelse",
     "day_four": "Dag fyra",
     "escalated": "Eskalerad",
     "help_given": "Hjälp given",
@@ -109,6 +113,12 @@ STAGE_LABELS = {
     "handed_over": "överlämnad",
     "takeover_requested": "övertagande begärt",
     "handing_back": "återlämnas",
+    "awaiting_case_worker": "väntar på biståndshandläggaren",
+    "scheduled": "schemalagd",
+    "to_plan": "att planera",
+    "planned": "planerad",
+    "report_awaited": "inväntar utförarens rapport",
+    "report_in": "rapport inkommen",
     "closed": "avslutad",
 }
 
@@ -125,6 +135,18 @@ OUTCOME_LABELS = {
     "handed_over": "överlämnad till vald hemtjänst",
     "handed_back": "återlämnad till utföraren",
     "ended": "beställningen upphör",
+    "death_registered": "dödsfall registrerat",
+    "end_confirmed": "avslut bekräftat",
+    "pause_confirmed": "uppehåll bekräftat",
+    "pause_registered": "uppehåll registrerat",
+    "adjusted": "tiden justerad",
+    "not_adjusted": "tiden justeras inte",
+    "closed_no_need": "avslutat utan fortsatt behov",
+    "registration_closed": "registreringen stängd",
+    "no_living_decision": "inget gällande beslut kvar",
+    "unchanged": "behovet kvarstår oförändrat",
+    "new_decision": "nytt beslut",
+    "services_ended": "insatser avslutade",
 }
 
 STATUS_LABELS = {"running": "pågår", "completed": "avslutad", "failing": "står still (tekniskt fel)"}
@@ -173,8 +195,17 @@ def stage_label(stage: str) -> str:
     return STAGE_LABELS.get(stage, _code(stage))
 
 
+ENDED_BY = "ended_by_"  # the generic end by a case event (END-2): ended_by_<event>
+EVENT_LABELS = {"death": "dödsfall", "service_ended": "avslutad insats", "pause": "uppehåll"}
+
+
 def outcome_label(outcome: str | None) -> str:
-    return "" if outcome is None else OUTCOME_LABELS.get(outcome, _code(outcome))
+    if outcome is None:
+        return ""
+    if outcome.startswith(ENDED_BY):  # END-2: e.g. ended_by_death
+        event = outcome.removeprefix(ENDED_BY)
+        return f"avslutad på grund av {EVENT_LABELS.get(event, _code(event))}"
+    return OUTCOME_LABELS.get(outcome, _code(outcome))
 
 
 def role_label(role: str | None) -> str:
@@ -259,3 +290,13 @@ def mailbox_label(mailbox: str) -> str:
 
 def decision_status_label(status: str) -> str:
     return {"active": "gällande", "ended": "upphört", "replaced": "ersatt"}.get(status, _code(status))
+
+
+@functools.cache
+def _municipalities() -> dict[str, str]:
+    return {name: profile.display_name for name, profile in load_all_profiles().items()}
+
+
+def municipality_label(profile: str) -> str:
+    """The municipality's name from its profile (``default`` → the profile's display name)."""
+    return _municipalities().get(profile, profile.capitalize())
