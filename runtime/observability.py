@@ -25,12 +25,15 @@ import os
 import re
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import psycopg
 from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy.exc import DBAPIError
 from temporalio import activity, workflow
 from temporalio.runtime import (
     LogForwardingConfig,
@@ -124,6 +127,37 @@ class ContextIds(logging.Filter):
         return True
 
 
+def _database_error(error: BaseException | None) -> BaseException | None:
+    """The database error in ``error``'s chain, if any (its text may quote a row: PostgreSQL's
+    DETAIL "Failing row contains (...)")."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, DBAPIError | psycopg.Error):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def format_exception_safely(ei: Any, default: Callable[[Any], Any]) -> str:
+    """A traceback, but a database error's message is withheld: only its type and where it came
+    from reach the log, never the values it quotes."""
+    error = ei[1] if ei else None
+    if _database_error(error) is None:
+        return str(default(ei))
+    frames = "".join(traceback.format_tb(ei[2]))
+    return (
+        f"Traceback (most recent call last):\n{frames}{type(error).__name__}: (database error; text withheld)"
+    )
+
+
+class SafeText(logging.Formatter):
+    """The text format, with database errors' texts withheld (``format_exception_safely``)."""
+
+    def formatException(self, ei: Any) -> str:
+        return format_exception_safely(ei, super().formatException)
+
+
 class JsonLines(JsonFormatter):
     """One JSON object per line: time (UTC ISO 8601), level, logger, message, the ids, and only
     the extra fields named in ``REQUEST_FIELDS``: any other ``extra=`` a library passes (which
@@ -138,6 +172,9 @@ class JsonLines(JsonFormatter):
         self.default_time_format = "%Y-%m-%dT%H:%M:%S"
         self.default_msec_format = "%s.%03dZ"
         self.converter = time.gmtime
+
+    def formatException(self, ei: Any) -> str:
+        return format_exception_safely(ei, super().formatException)
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
         return {key: value for key, value in log_data.items() if key in _KEPT and value is not None}
@@ -155,7 +192,7 @@ def configure_logging(settings: Settings, *, stream: Any = None) -> logging.Hand
         workflow.logger.workflow_info_on_message = False
         activity.logger.activity_info_on_message = False
     else:
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+        handler.setFormatter(SafeText(TEXT_FORMAT))
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_hemtjanst", False)]:
         root.removeHandler(old)

@@ -300,3 +300,19 @@ def test_uvicorn_access_lines_never_reach_the_log_even_when_uvicorn_has_set_them
     text = log_lines.getvalue()
     assert "19121212" not in text
     assert "Förfrågan klar." in text  # the log itself works; only the access lines are gone
+
+
+def test_a_database_error_in_a_log_line_never_carries_the_row_it_quotes(log_lines: io.StringIO) -> None:
+    """Found by a tester: PostgreSQL's DETAIL ("Failing row contains (c-x, Greta Testsson
+    19121212-1212, ...)") reached a JSON line through the exception text."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        raise IntegrityError(
+            "INSERT INTO cases ...", {}, Exception("DETAIL: Failing row contains (c-x, Greta Testsson)")
+        )
+    except IntegrityError:
+        logging.getLogger("api").exception("could not write")
+    text = log_lines.getvalue()
+    assert "Greta" not in text
+    assert "IntegrityError: (database error; text withheld)" in text
