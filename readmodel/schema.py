@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, inspect
 
 from readmodel.database import connect_engine
@@ -61,9 +62,24 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+def _known(revision: str) -> bool:
+    """A migration this code has (an older one or the newest)."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:  # a revision this code has never heard of: a newer version's
+        return False
+
+
 def require_current(engine: Engine) -> None:
     """Raise SchemaNotCurrentError, naming the command to run, unless the database is migrated."""
     current, head = current_revision(engine), head_revision()
+    if current is not None and current != head and not _known(current):
+        where = engine.url.render_as_string(hide_password=True)
+        raise SchemaNotCurrentError(
+            f"The read model at {where} is at migration {current}, newer than this code knows "
+            f"(its newest is {head}): run the newer version, or downgrade the database with that "
+            "version's alembic before running this one."
+        )
     if current != head:
         where = engine.url.render_as_string(hide_password=True)
         state = "not migrated" if current is None else f"at migration {current}, the code needs {head}"
