@@ -10,6 +10,7 @@ moving clock are asserted in test_new_urgent_case_process.py.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 from typing import Any
@@ -192,7 +193,12 @@ async def test_NEW_3_NEW_4_NEW_7_full_path_over_http_with_errors_idempotency_and
     done = await _ok(http, "case_worker", pid, "send_order", order)
     assert (done["outcome"], done["status"]) == ("granted", "completed")
     assert done["details"]["order_id"] == f"case-{case_id}/order/1"
-    child = await http.get(f"/processes/case-{case_id}/order/1", headers=_as("provider"))
+    # The order is a process of its own, started by this one: its read-model row follows its start.
+    for _ in range(100):
+        child = await http.get(f"/processes/case-{case_id}/order/1", headers=_as("provider"))
+        if child.status_code == 200:
+            break
+        await asyncio.sleep(0.05)
     assert child.status_code == 200, child.text
     assert child.json()["type"] == "order"
     assert (await _action(http, "case_worker", pid, "close", {})).status_code == 409
