@@ -6,7 +6,9 @@ Process-specific fixtures (workers, API clients) live in the test modules that n
 from __future__ import annotations
 
 import os
+import select
 import sys
+import time
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
@@ -19,6 +21,28 @@ from temporalio.worker import Worker
 from readmodel.database import make_engine, make_session_factory
 from tests.support import scenario_clock, scenario_server, worker_for
 from tests.test_api_support import api_client
+
+
+def _sleep_relative(seconds: float) -> None:
+    """``time.sleep`` by a relative timeout (select), which libfaketime passes through unchanged."""
+    if seconds > 0:
+        select.select([], [], [], seconds)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite must hold when the whole machine's clock is moved with libfaketime (preloaded into
+    pytest and every child, e.g. ``faketime '2028-02-29 12:00:00' bash scripts/test.sh``).
+
+    Python's ``time.sleep`` (and ``subprocess.wait(timeout)``, which uses it) sleeps until an
+    absolute monotonic deadline; libfaketime fakes the monotonic clock but hands that deadline to
+    the kernel unchanged, so the sleep would last decades. Here sleeps use a relative timeout, and
+    children (worker.py, the dev server's Python parts) keep the real monotonic clock, while the
+    wall clock everyone reads stays the faked one.
+    """
+    if "libfaketime" not in os.environ.get("LD_PRELOAD", ""):
+        return
+    time.sleep = _sleep_relative  # type: ignore[assignment]  # narrower signature, same use
+    os.environ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
 
 
 @pytest.fixture(scope="session")
