@@ -33,16 +33,14 @@ def pytest_configure(config: pytest.Config) -> None:
     """The suite must hold when the whole machine's clock is moved with libfaketime (preloaded into
     pytest and every child, e.g. ``faketime '2028-02-29 12:00:00' bash scripts/test.sh``).
 
-    Python's ``time.sleep`` (and ``subprocess.wait(timeout)``, which uses it) sleeps until an
-    absolute monotonic deadline; libfaketime fakes the monotonic clock but hands that deadline to
-    the kernel unchanged, so the sleep would last decades. Here sleeps use a relative timeout, and
-    children (worker.py, the dev server's Python parts) keep the real monotonic clock, while the
-    wall clock everyone reads stays the faked one.
+    Python's ``time.sleep`` sleeps until an absolute monotonic deadline; libfaketime fakes the
+    monotonic clock but hands that deadline to the kernel unchanged, so the sleep would last
+    decades. Here the tests' sleeps use a relative timeout instead. (Known limit: a Python child
+    such as worker.py, or ``subprocess`` timeouts, can still hang under such a clock.)
     """
     if "libfaketime" not in os.environ.get("LD_PRELOAD", ""):
         return
     time.sleep = _sleep_relative  # type: ignore[assignment]  # narrower signature, same use
-    os.environ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
 
 
 @pytest.fixture(scope="session")
