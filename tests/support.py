@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -199,3 +200,21 @@ async def wait_closed(env: WorkflowEnvironment, workflow_id: str) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"{workflow_id} did not close")
+
+
+def child_environment(**settings: str) -> dict[str, str]:
+    """The environment of a child process a test starts (worker.py, the migration command): this
+    one without its HEMTJANST_/TEMPORAL_ADDRESS/DATABASE_URL settings, plus ``settings``.
+
+    Under a faked machine clock (libfaketime preloaded, as when the suite is tried on another date)
+    the child keeps the real monotonic clock: CPython sleeps until an absolute monotonic deadline,
+    which libfaketime hands to the kernel unchanged, so its sleeps would never return.
+    """
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("HEMTJANST_") and name not in ("TEMPORAL_ADDRESS", "DATABASE_URL")
+    }
+    env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+    env.update(settings)
+    return env

@@ -23,6 +23,7 @@ from temporalio.client import Client
 from runtime.devserver import DevServer, DevServerError, PortInUseError, port_is_free
 from runtime.settings import Settings
 from runtime.temporal import connect, dev_server_path, start_dev_server
+from tests.support import child_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 90.0
@@ -51,11 +52,7 @@ def free_ports(count: int) -> list[int]:
 
 def worker_env(tmp_path: Path, ports: list[int]) -> dict[str, str]:
     """The environment of a local-default worker.py on ``ports`` (frontend, UI, API, metrics)."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("HEMTJANST_") and name not in ("TEMPORAL_ADDRESS", "DATABASE_URL")
-    }
+    env = child_environment()
     frontend, ui, api, metrics = ports
     env.update(
         HEMTJANST_DATA_DIR=str(tmp_path / "data"),

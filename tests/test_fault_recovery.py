@@ -16,7 +16,6 @@ a count or a stage, never a date. Every wait is bounded; every process is stoppe
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -40,7 +39,7 @@ from readmodel.database import connect_engine, make_session_factory
 from runtime.devserver import DevServer
 from runtime.settings import Settings
 from runtime.temporal import start_dev_server
-from tests.support import CASE_WORKER, PROVIDER
+from tests.support import CASE_WORKER, PROVIDER, child_environment
 from tests.test_api_support import api_client, login
 from tests.test_devserver import ROOT, free_ports
 from workflows.calendar import STOCKHOLM
@@ -80,17 +79,11 @@ class Stack:
         )
 
     def environment(self) -> dict[str, str]:
-        env = {
-            name: value
-            for name, value in os.environ.items()
-            if not name.startswith("HEMTJANST_") and name not in ("TEMPORAL_ADDRESS", "DATABASE_URL")
-        }
-        env.update(
+        return child_environment(
             TEMPORAL_ADDRESS=f"127.0.0.1:{self.frontend}",
             DATABASE_URL=self.database_url,
             HEMTJANST_WORKER_METRICS_PORT="",  # no metrics port: nothing else to collide
         )
-        return env
 
     def migrate(self) -> None:
         """The documented deployment step (README, Production)."""

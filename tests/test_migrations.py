@@ -5,7 +5,6 @@ the command that migrates it; the local default migrates its own file."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from readmodel.schema import (
     upgrade,
 )
 from tests.databases import BACKENDS, empty_database
-from tests.support import scenario_server
+from tests.support import child_environment, scenario_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,7 +89,7 @@ async def test_the_worker_refuses_an_unmigrated_postgresql_database_and_starts_a
     async with scenario_server() as temporal:
         target = temporal.client.service_client.config.target_host
         with empty_database("postgresql", tmp_path) as url:
-            env = {**os.environ, "DATABASE_URL": url, "TEMPORAL_ADDRESS": target}
+            env = child_environment(DATABASE_URL=url, TEMPORAL_ADDRESS=target)
             refused = _worker(env, "worker.py")
             output, _ = refused.communicate(timeout=60)
             assert refused.returncode == 2, output
