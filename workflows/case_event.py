@@ -19,7 +19,7 @@ when the case worker registers it; a late one raises one notice and a message to
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, ClassVar
 
 from temporalio import workflow
@@ -27,7 +27,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.case_events import CaseEventActivities, DecisionsEnding, OrdersEnding
     from workflows import calendar
-    from workflows.effects import AUTHORITY_JOURNAL, PROVIDER_JOURNAL
+    from workflows.effects import ACTIVITY_TIMEOUT, AUTHORITY_JOURNAL, PROVIDER_JOURNAL
     from workflows.io.case_event import (
         DEATH,
         CaseEventInput,
@@ -54,8 +54,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rules import case_event as rules
     from workflows.rules import follow_up as ending_rules
     from workflows.rules import plausibility
-
-_TIMEOUT = timedelta(seconds=30)
 
 
 @workflow.defn(name="case-event")
@@ -362,7 +360,7 @@ class CaseEventWorkflow(ProcessWorkflow):
         await workflow.execute_activity_method(
             CaseEventActivities.end_decisions,
             DecisionsEnding(self.ref.case_id, list(decision_ids), on, tell_cycle),
-            start_to_close_timeout=_TIMEOUT,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
             summary=f"Beslut upphör {on}",
         )
 
@@ -374,7 +372,7 @@ class CaseEventWorkflow(ProcessWorkflow):
         await workflow.execute_activity_method(
             CaseEventActivities.end_orders,
             OrdersEnding(self.ref.case_id, list(order_ids), on, reason, actor, signal),
-            start_to_close_timeout=_TIMEOUT,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
             summary=f"Beställningar upphör {on}",
         )
 

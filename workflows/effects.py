@@ -52,8 +52,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows import calendar
     from workflows.model import SYSTEM, Actor, ProcessRef
 
-_TIMEOUT = timedelta(seconds=30)
-_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 # The change id of batched read-model writes (issue 9): the recorded histories before it replay
 # with one activity per effect.
@@ -139,8 +139,8 @@ class Effects:
                 outcome = await workflow.execute_local_activity_method(
                     ReadModelActivities.write_batch,
                     ReadModelBatch(process_id=self.ref.process_id, writes=writes),
-                    start_to_close_timeout=_TIMEOUT,
-                    retry_policy=_RETRY,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY,
                     summary=_batch_summary(writes),
                 )
                 for refusal in outcome.refused:
@@ -173,8 +173,8 @@ class Effects:
         await workflow.execute_activity_method(
             activity,
             record,
-            start_to_close_timeout=_TIMEOUT,
-            retry_policy=_RETRY,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
             summary=summary,
         )
 

@@ -14,7 +14,7 @@ in the cycle and the provider is told (COM-5). The cycle then schedules the next
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import ClassVar
 
 from temporalio import workflow
@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.case_events import CaseEventActivities, ServicesEnding
     from activities.records import DecisionEnd
     from workflows import calendar, follow_up_effects
-    from workflows.effects import AUTHORITY_JOURNAL, PROVIDER_JOURNAL
+    from workflows.effects import ACTIVITY_TIMEOUT, AUTHORITY_JOURNAL, PROVIDER_JOURNAL
     from workflows.io.follow_up import (
         ChooseForm,
         DecisionEnded,
@@ -41,7 +41,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rules import follow_up as rules
     from workflows.rules.follow_up import join_services
 
-_TIMEOUT = timedelta(seconds=30)
 
 # Stages as the board shows them (FU-9).
 TO_PLAN, REPORT_AWAITED, REPORT_IN, PLANNED = "to_plan", "report_awaited", "report_in", "planned"
@@ -350,7 +349,7 @@ class FollowUpWorkflow(ProcessWorkflow):
             ServicesEnding(
                 self.ref.case_id, services, end.order_ends_on, "Insatsen har upphört", action.actor
             ),
-            start_to_close_timeout=_TIMEOUT,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
             summary=f"Beställningar upphör {end.order_ends_on}",
         )
         lines = [f"Efter uppföljning upphör insatserna ({join_services(services)}) från {ended_on}."]
