@@ -16,7 +16,7 @@ import libfaketime
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
-from temporalio.client import WorkflowHandle
+from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -165,6 +165,28 @@ async def scenario(at: datetime, sessions: Any) -> AsyncIterator[tuple[WorkflowE
 def scenario_clock(env: WorkflowEnvironment) -> Callable[[], Awaitable[datetime]]:
     """The API's clock bound to the scenario server's: API and workflows agree on "now"."""
     return env.get_current_time
+
+
+async def server_clock(client: Client) -> Callable[[], Awaitable[datetime]]:
+    """The API's clock bound to a real Temporal server's (the dev server), for tests on it.
+
+    The dev server is a Go binary that a faked machine clock (libfaketime preloaded into pytest,
+    as when the suite is tried on another date) does not reach: it keeps the real date while this
+    process lives in the faked one. The server's "now" is read once, as the start time it gives a
+    probe workflow that never runs; the clock answers this process's time moved by the difference,
+    so inputs dated from it are "now" to the workflows on either clock.
+    """
+    probe = await client.start_workflow(
+        "clock-probe", id=f"clock-probe-{uuid.uuid4()}", task_queue=f"clock-probe-{uuid.uuid4()}"
+    )
+    described = await probe.describe()
+    await probe.terminate("the server's clock was read")
+    offset = described.start_time - datetime.now(UTC)
+
+    async def now() -> datetime:
+        return datetime.now(UTC) + offset
+
+    return now
 
 
 def fixed_clock(at: datetime = SUITE_MOMENT) -> Callable[[], Awaitable[datetime]]:

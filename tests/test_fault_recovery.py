@@ -9,8 +9,9 @@ and restarted on its SQLite file. A request that a fault interrupts is repeated 
 Idempotency-Key, as a client does. Each run ends with every process in its expected state and
 the read model's tasks, decisions and messages counted exactly: none lost, none duplicated.
 
-The dev server runs on the wall clock, so the inputs are dated from today; every expectation is
-a count or a stage, never a date. Every wait is bounded; every process is stopped in ``finally``.
+The dev server runs on the real clock, which a faked machine clock does not reach, so the API's
+clock and the inputs are dated from the server's clock (``server_clock``); every expectation is a
+count or a stage, never a date. Every wait is bounded; every process is stopped in ``finally``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +34,12 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.deps import system_clock
 from readmodel import models
 from readmodel.database import connect_engine, make_session_factory
 from runtime.devserver import DevServer
 from runtime.settings import Settings
 from runtime.temporal import start_dev_server
-from tests.support import CASE_WORKER, PROVIDER, child_environment
+from tests.support import CASE_WORKER, PROVIDER, child_environment, server_clock
 from tests.test_api_support import api_client, login
 from tests.test_devserver import ROOT, free_ports
 from workflows.calendar import STOCKHOLM
@@ -62,6 +62,7 @@ class Stack:
     frontend: int
     ui: int
     server: DevServer | None = None
+    clock: Callable[[], Awaitable[datetime]] | None = None
     worker: subprocess.Popen[str] | None = None
     workers_started: int = 0
     logs: list[Path] = field(default_factory=list)
@@ -99,6 +100,8 @@ class Stack:
 
     async def start_server(self) -> None:
         self.server = await start_dev_server(self.settings())
+        if self.clock is None:
+            self.clock = await server_clock(self.server.client)
 
     async def stop_server(self) -> None:
         if self.server is not None:
@@ -143,9 +146,9 @@ class Stack:
 
     def api(self, sessions: sessionmaker[Session]) -> AbstractAsyncContextManager[httpx.AsyncClient]:
         """The API on the server's first client, which reconnects by itself after a restart."""
-        assert self.server is not None
+        assert self.server is not None and self.clock is not None
         return api_client(
-            self.server.client, sessions, TASK_QUEUE, clock=system_clock, action_timeout_seconds=10
+            self.server.client, sessions, TASK_QUEUE, clock=self.clock, action_timeout_seconds=10
         )
 
 
@@ -248,9 +251,11 @@ class Run:
     proposed: dict[str, str] = field(default_factory=dict)  # UC-4: each change's decision date
 
 
-async def begin(http: httpx.AsyncClient) -> Run:
-    """ORDERS + CHANGES cases (each starts its follow-up cycle, FU-1) and a process on each."""
-    now = datetime.now(UTC).astimezone(STOCKHOLM)  # inputs only: the dev server runs on this clock
+async def begin(http: httpx.AsyncClient, clock: Callable[[], Awaitable[datetime]] | None) -> Run:
+    """ORDERS + CHANGES cases (each starts its follow-up cycle, FU-1) and a process on each,
+    dated from the dev server's clock."""
+    assert clock is not None
+    now = (await clock()).astimezone(STOCKHOLM)
     run = Run(now.date().isoformat(), await login(http, CASE_WORKER), await login(http, PROVIDER))
     decided = (now.date() - timedelta(days=14)).isoformat()
     case = {
@@ -377,7 +382,7 @@ async def test_a_worker_sigkilled_in_the_middle_of_30_processes_and_restarted_lo
     and notifications are in flight and again during the executions and the answers; each time a
     new worker.py starts. Every process ends in its expected stage and every step has one task."""
     async with stack(tmp_path) as (running, sessions), running.api(sessions) as http:
-        run = await begin(http)
+        run = await begin(http, running.clock)
 
         async def kill_and_restart() -> None:
             running.kill_worker()
@@ -397,7 +402,7 @@ async def test_a_dev_server_stopped_and_restarted_on_its_sqlite_file_keeps_every
     flight and started again on the same SQLite file; worker.py and the API's client reconnect by
     themselves. The processes go on where they were and end as expected, every step once."""
     async with stack(tmp_path) as (running, sessions), running.api(sessions) as http:
-        run = await begin(http)
+        run = await begin(http, running.clock)
 
         async def restart_server() -> None:
             await running.stop_server()
