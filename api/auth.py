@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 
-from api import limits
+from api import directory, limits
 from api.deps import SettingsDep
 from api.validation import shown
 from runtime.settings import Settings
@@ -161,7 +161,13 @@ def current_user(request: Request, settings: SettingsDep) -> Principal:
         raise _unauthorized(f"Ogiltig token: {error}.") from error
 
 
-CurrentUser = Annotated[Principal, Depends(current_user)]
+def known_user(request: Request, user: Annotated[Principal, Depends(current_user)]) -> Principal:
+    """The authenticated caller, remembered in the directory of people (issue 10 §1)."""
+    directory.remember(request.app.state, user)
+    return user
+
+
+CurrentUser = Annotated[Principal, Depends(known_user)]
 
 
 def require_roles(*roles: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:

@@ -20,7 +20,6 @@ answers the broken limits in the shape of pydantic's errors (``loc``, ``msg`` in
 from __future__ import annotations
 
 import dataclasses
-import re
 from datetime import date
 from typing import Any
 
@@ -28,12 +27,13 @@ from fastapi import HTTPException, Request, status
 from pydantic import BaseModel, model_validator
 from sqlalchemy.orm import InstrumentedAttribute
 
-from readmodel.models import Case, Decision, IdempotencyRecord, Message, Order, Task
+from readmodel.models import Case, Decision, IdempotencyRecord, Message, Order, Person, Task
 from workflows import calendar
 from workflows import limits as shared
 from workflows.limits import OUTSIDE_CALENDAR, in_calendar
 from workflows.limits import text_problem as text_problem  # re-exported: the edge's checks
 from workflows.model import ROLE_LABELS
+from workflows.profiles import UNIT_ID
 
 YEARS = calendar.YEARS
 
@@ -49,9 +49,19 @@ def column_length(column: InstrumentedAttribute[Any]) -> int:
 # the columns that hold actor labels (tasks.closed_by, messages.sender, journal_entries.author).
 _ROLE_SUFFIX = max(len(f" ({label})") for label in ROLE_LABELS.values())
 # A person's name (login name, a person's name in a case); also the label of whoever acts.
-NAME_MAX = min(column_length(Task.closed_by), column_length(Case.person_name)) - _ROLE_SUFFIX
+# The directory of people (``people.name``) holds the login name as it is.
+NAME_MAX = (
+    min(column_length(Task.closed_by), column_length(Case.person_name), column_length(Person.name))
+    - _ROLE_SUFFIX
+)
 # An id of a user, a unit or a municipality: it becomes case_worker_id, provider_id, org columns.
-ID_MAX = min(column_length(Case.case_worker_id), column_length(Case.provider_id), column_length(Task.org))
+ID_MAX = min(
+    column_length(Case.case_worker_id),
+    column_length(Case.provider_id),
+    column_length(Task.org),
+    column_length(Person.user_id),
+    column_length(Person.org),
+)
 # Free text (notes, descriptions, an order's "övrigt", a message body): about 4 pages of text,
 # at most 40 KB in UTF-8, so even a body full of such fields stays far below Temporal's 2 MB.
 FREE_TEXT_MAX = shared.FREE_TEXT_MAX
@@ -100,14 +110,32 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 
 # A unit's id (a provider, a team, a night district, a token's org) names a function mailbox
 # (``provider-<unit>``) and is shown in the Temporal UI's search attributes: letters, digits and
-# ``. _ -``, starting with a letter or digit (no paths, no spaces).
-_UNIT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# ``. _ -``, starting with a letter or digit (no paths, no spaces); the profiles' unit registers
+# are held to the same pattern.
+_UNIT_ID = UNIT_ID
+
+
+# The one convention for fields that hold a unit's id: by the end of their name, with the kinds
+# of unit (``workflows.profiles.UnitKind``) a form offers for them; ``org`` names any unit.
+UNIT_FIELD_KINDS: dict[str, tuple[str, ...]] = {
+    "provider_id": ("provider",),  # provider_id, chosen_provider_id
+    "team_id": ("homecoming_team",),
+    "district_id": ("night_district",),  # night_district_id
+}
+ANY_UNIT = ("provider", "homecoming_team", "alarm_team", "night_district")
+
+
+def unit_kinds(name: str) -> tuple[str, ...] | None:
+    """The kinds of unit the field ``name`` holds the id of; None for a field that holds none."""
+    if name == "org":
+        return ANY_UNIT
+    return next((kinds for end, kinds in UNIT_FIELD_KINDS.items() if name.endswith(end)), None)
 
 
 def is_unit_field(name: str) -> bool:
     """A field that holds a unit's id: ``org``, ``provider_id``, ``chosen_provider_id``,
     ``team_id``, ``night_district_id``, ..."""
-    return name == "org" or name.endswith(("provider_id", "team_id", "district_id"))
+    return unit_kinds(name) is not None
 
 
 def field_limit(name: str) -> int:

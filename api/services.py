@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from temporalio.client import Client
 
 from api import case_closing as closing
-from api import idempotency, limits, starting
+from api import idempotency, limits, starting, units
 from api import temporal_gateway as gateway
 from api.auth import Principal
 from api.errors import PROCESS_FAILING, not_found, unprocessable
@@ -177,6 +177,7 @@ async def start_process(
             raise not_found("Ärendet finns inte.")
         closing.refuse_if_closed(case)  # END-2: a closed case starts nothing
     profile = starting.choose_profile(cls, case, fields, user, settings, profiles)
+    units.check(profile.name, fields)  # a unit the municipality's register lists
     case_id = case.id if case is not None else starting.new_case_id(scope)
     inp = starting.build(cls, session, case_id, case, profile, fields, user, now)
     check_input(cls, inp)
@@ -237,6 +238,9 @@ async def perform_action(
     if user.role in READ_ONLY:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"Rollen {user.role} kan inte utföra åtgärder.")
     arg = parse_action(input_class, body, user.actor)
+    if units.has_units(body):
+        case = repo.get_case(session, row.case_id)
+        units.check(case.profile if case is not None else None, body)
     fingerprint = idempotency.fingerprint("POST", f"/processes/{row.id}/actions/{action}", body)
     first = idempotency.claim(session, scope, fingerprint, row.id, now)
     release_connection(session)

@@ -244,3 +244,18 @@ class FollowUpSchedule(Base):
     stage: Mapped[str] = mapped_column(String(32), default="scheduled")
     status: Mapped[str] = mapped_column(String(16), default="running")  # running | ended
     updated_at: Mapped[datetime]
+
+
+class Person(Base):
+    """Someone the system has seen (issue 10 §1: people, not ids): the name and role behind a user
+    id, written when an authenticated caller uses the API or the pages (``api.directory``), so
+    other people read "Anna Lindgren" where a row holds ``cw-anna``. Only the latest identity is
+    kept; a user id nobody has seen has no row and is shown as it is."""
+
+    __tablename__ = "people"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32), index=True)
+    org: Mapped[str | None] = mapped_column(String(64))
+    municipality: Mapped[str | None] = mapped_column(String(64))

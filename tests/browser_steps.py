@@ -13,7 +13,7 @@ async def register_case(window: Window, person: str, decision_start: str, servic
     the cases page; returns the case page's path."""
     page = await window.go("/ui/arenden")
     await page.fill("#registrera-arende-person_name", person)
-    await page.fill("#registrera-arende-provider_id", "hemtjanst-nord")
+    await page.select_option("#registrera-arende-provider_id", label="Hemtjänst Nord")
     await page.select_option("#registrera-arende-decisions-0-kind", "care")
     await page.fill("#registrera-arende-decisions-0-services", services)
     await page.fill("#registrera-arende-decisions-0-start_date", decision_start)

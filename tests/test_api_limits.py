@@ -76,6 +76,27 @@ async def test_a_provider_id_over_64_characters_is_422_on_a_case_and_on_an_order
     assert started_processes(sessions_on) == 0
 
 
+async def test_a_unit_the_municipalitys_register_does_not_list_is_422_at_its_field_and_nothing_is_written(
+    api: httpx.AsyncClient, sessions_on: sessionmaker[Session]
+) -> None:
+    """The default profile lists its units (profiles/default.toml): a case or an order for an
+    unlisted one is refused at the field; a profile that lists none takes any well-formed id."""
+    unknown = await _post(api, "/cases", {"person_name": "G", "provider_id": "hemtjanst-okand"})
+    assert unknown.json()["detail"] == [
+        {"loc": ["provider_id"], "msg": "finns inte bland kommunens enheter", "type": "unknown_unit"}
+    ]
+    assert count(sessions_on, models.Case) == 0
+    case_id = await new_case(api)
+    order = await _post(api, "/processes", order_body(case_id, provider_id="hemtjanst-okand"))
+    assert "finns inte bland kommunens enheter" in _problem(order)
+    assert order.json()["detail"][0]["loc"] == ["provider_id"]
+    assert started_processes(sessions_on) == 0
+    elsewhere = await _post(
+        api, "/cases", {"person_name": "G", "profile": "botkyrka", "provider_id": "hemtjanst-botkyrka"}
+    )
+    assert elsewhere.status_code == 201, elsewhere.text
+
+
 async def test_a_mailbox_name_over_100_characters_is_422(api: httpx.AsyncClient) -> None:
     case_id = await new_case(api)
     mailbox = "provider-" + "x" * 92  # 101 characters

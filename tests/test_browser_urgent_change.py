@@ -29,7 +29,7 @@ async def test_UC_1_UC_4_a_whole_urgent_change_through_the_pages_from_login_to_h
         async with logged_in(browser, base, CASE_WORKER) as anna:
             page = await anna.go("/ui/arenden")
             await page.fill("#registrera-arende-person_name", "Greta Exempel")
-            await page.fill("#registrera-arende-provider_id", "hemtjanst-nord")
+            await page.select_option("#registrera-arende-provider_id", label="Hemtjänst Nord")
             await page.select_option("#registrera-arende-decisions-0-kind", "care")
             await page.fill("#registrera-arende-decisions-0-services", "Personlig omvårdnad")
             await page.fill("#registrera-arende-decisions-0-start_date", "2026-11-16")
@@ -41,6 +41,9 @@ async def test_UC_1_UC_4_a_whole_urgent_change_through_the_pages_from_login_to_h
         async with logged_in(browser, base, PROVIDER) as carl:
             page = await carl.go(case_url.removeprefix(base))
             await expect(page.locator("dl.facts")).to_contain_text("Hemtjänst Nord")
+            # Issue 10 §1: the responsible case worker by name (the directory of people), not cw-anna
+            await expect(page.locator("dl.facts")).to_contain_text("Anna Handläggare")
+            await expect(page.locator("main")).not_to_contain_text(CASE_WORKER.user_id)
             form = page.locator("#starta-urgent-change")
             await form.locator("select[name=kind]").select_option("lasting")
             await form.locator("input[name=started_at]").fill("2026-11-22T04:00")
@@ -74,6 +77,7 @@ async def test_UC_1_UC_4_a_whole_urgent_change_through_the_pages_from_login_to_h
             page = await gun.go(case_url.removeprefix(base) + "/historik")
             await expect(page.locator("h1")).to_have_text("Historik för ärendet – Greta Exempel")
             timeline = page.locator("ol.timeline")
+            await expect(timeline).to_contain_text("Beslut om hemtjänst (omvårdnad) från 2026-11-16.")
             await expect(timeline).to_contain_text("Carl Samordnare (hemtjänstutförare)")
             await expect(timeline).to_contain_text("Anna Handläggare (biståndshandläggare)")
             temporal = page.locator('a[href*="/workflows/case-"][href*="urgent-change"]')

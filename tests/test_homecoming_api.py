@@ -139,6 +139,12 @@ async def test_HT_2_HT_3_simplified_over_http_as_each_role_late_announcement_dia
         await app.act("case_worker", pid, "follow_up", {"contacted_person": True})
         move = {"start_date": "2026-12-29", "items": CARE, "other": "Ringer på två gånger."}
         await app.act("case_worker", pid, "move_order", {**move, "provider_id": "hemgangsteam"}, status=422)
+        unlisted = await app.act("case_worker", pid, "move_order", {**move, "provider_id": "x-1"}, status=422)
+        assert unlisted["detail"][0] == {  # not in profiles/default.toml's units: refused at the edge
+            "loc": ["provider_id"],
+            "msg": "finns inte bland kommunens enheter",
+            "type": "unknown_unit",
+        }
         state = await app.act("case_worker", pid, "move_order", move)
         assert (state["status"], state["outcome"]) == ("completed", "handed_over")
 
@@ -207,6 +213,11 @@ async def ui_as(app: Client, who: str) -> None:
 
 
 def value_of(page: str, form_id: str, name: str) -> str:
+    """The prefilled value of an input, or the selected choice of a select (a unit field)."""
+    select = re.search(rf'<select[^>]*\bid="{form_id}-{name}"[^>]*>(.*?)</select>', page, re.S)
+    if select is not None:
+        chosen = re.search(r'<option value="([^"]*)" selected>', select.group(1))
+        return chosen.group(1) if chosen else ""
     tag = re.search(rf'<input[^>]*\bid="{form_id}-{name}"[^>]*>', page)
     assert tag is not None, f"{form_id}-{name} not in the page"
     value = re.search(r'\bvalue="([^"]*)"', tag.group(0))

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from api import limits as edge
-from workflows import limits
+from workflows import limits, profiles
 
 
 def test_the_workflows_limits_are_the_edges_limits_read_from_the_columns() -> None:
@@ -19,6 +19,8 @@ def test_the_workflows_limits_are_the_edges_limits_read_from_the_columns() -> No
     )
     for unit_field in ("night_district_id", "chosen_provider_id", "provider_id", "team_id"):
         assert edge.FIELD_LENGTHS[unit_field] == limits.ID_MAX
+        assert edge.is_unit_field(unit_field)
+    assert profiles.UNIT_ID_MAX == limits.ID_MAX  # a listed unit's id fits wherever it is stored
 
 
 @pytest.mark.parametrize(

@@ -154,6 +154,8 @@ PROCESS_FIELD_LABELS: dict[str, dict[str, str]] = {
         "unscheduled_reason": "Varför nu",
     },
     "follow-up-cycle": {"reason": "Varför nu (ändrat behov, klagomål, ...)"},
+    # The registration of a case (api.ui.cases.CaseForm): the case's provider, no default.
+    "cases": {"provider_id": "Utförare"},
 }
 
 CHOICE_LABELS: dict[str, str] = {
@@ -201,7 +203,12 @@ CHOICE_LABELS: dict[str, str] = {
     "meal_distribution": "matdistribution",
 }
 
-# The kinds of decision (the read model's ``decisions.kind``), as a reader says them.
+# The kinds of decision (the read model's ``decisions.kind``), as a reader says them: the one
+# source of their words. The processes write them into sentences ("Beslut om hemtjänst
+# (omvårdnad) från ..."), the pages use them capitalised as a column's value and in a decision's
+# description (api.ui.labels.decision_kind_label). CHOICE_LABELS names the same codes as choices
+# of a form (an order item's kind "care" is "Omvårdnadsinsats"): another purpose, and the words
+# the processes have recorded in their timelines with them must stay as they were.
 DECISION_KIND_LABELS = {
     "care": "hemtjänst (omvårdnad)",
     "service": "serviceinsatser",

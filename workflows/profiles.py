@@ -8,10 +8,13 @@ numbers it started with even if the file changes later.
 
 from __future__ import annotations
 
+import functools
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
@@ -143,6 +146,37 @@ class Profile:
 
 _adapter = TypeAdapter(Profile)
 
+# -- the unit register ------------------------------------------------------------------------
+
+UnitKind = Literal["provider", "homecoming_team", "alarm_team", "night_district"]
+# A unit's id as the API's edge accepts it (api.limits): letters, digits and ``. _ -``.
+UNIT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+UNIT_ID_MAX = 64  # workflows.limits.ID_MAX (which imports the calendar, which imports this)
+UNIT_NAME_MAX = 100
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit of the municipality (a provider, the homecoming team, the alarm team, a night
+    district): its id (a token's ``org``, a ``provider_id``) and the name people read."""
+
+    __pydantic_config__ = _STRICT
+
+    id: str
+    name: str
+    kind: UnitKind = "provider"
+
+
+_units_adapter = TypeAdapter(tuple[Unit, ...])
+
+# The profile's own units (attribute path -> kind): a profile that lists its units lists these.
+_NAMED_UNITS: tuple[tuple[str, str, str], ...] = (
+    ("mailboxes", "default_provider", "provider"),
+    ("homecoming", "team", "homecoming_team"),
+    ("homecoming", "alarm_team", "alarm_team"),
+    ("homecoming", "night_district", "night_district"),
+)
+
 
 def provider_mailbox(org: str) -> str:
     """The function mailbox of a provider or team unit."""
@@ -154,10 +188,9 @@ def load_profile(name: str, directory: Path = PROFILES_DIR) -> Profile:
     path = directory / f"{name}.toml"
     if not path.is_file():
         raise ProfileError(f"{path}: no such profile file")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ProfileError(f"{path}: not valid TOML: {error}") from error
+    raw = _read(path)
+    # The unit register (load_units) is names to read and choose from, not a process input.
+    register = {"units": raw.pop("units", [])}
     try:
         profile = _adapter.validate_python(raw, strict=False)
     except ValidationError as error:
@@ -170,7 +203,61 @@ def load_profile(name: str, directory: Path = PROFILES_DIR) -> Profile:
         raise ProfileError(f"{path}: field 'processes': unknown process {sorted(unknown)}")
     if profile.name != name:
         raise ProfileError(f"{path}: field 'name': '{profile.name}' does not match the file name")
+    _check_units(path, profile, _units_of(path, register))
     return profile
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ProfileError(f"{path}: not valid TOML: {error}") from error
+
+
+def _units_of(path: Path, raw: dict[str, Any]) -> tuple[Unit, ...]:
+    try:
+        return _units_adapter.validate_python(raw.get("units", []), strict=False)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in ("units", *first["loc"]))
+        raise ProfileError(f"{path}: field '{where}': {first['msg']}") from error
+
+
+def _check_units(path: Path, profile: Profile, units: tuple[Unit, ...]) -> None:
+    """A register's ids are well-formed and unique, its names short, and it lists the units the
+    profile itself names (the default provider, the homecoming team, the alarm team, the night
+    district) with their kinds."""
+    seen: set[str] = set()
+    for number, unit in enumerate(units):
+        if not UNIT_ID.fullmatch(unit.id) or len(unit.id) > UNIT_ID_MAX:
+            raise ProfileError(f"{path}: field 'units.{number}.id': '{unit.id}' is not a unit id")
+        if unit.id in seen:
+            raise ProfileError(f"{path}: field 'units.{number}.id': '{unit.id}' is listed twice")
+        if not unit.name.strip() or len(unit.name) > UNIT_NAME_MAX:
+            raise ProfileError(f"{path}: field 'units.{number}.name': 1-{UNIT_NAME_MAX} characters")
+        seen.add(unit.id)
+    kinds = {unit.id: unit.kind for unit in units}
+    for section, attribute, kind in _NAMED_UNITS if units else ():
+        unit_id = getattr(getattr(profile, section), attribute)
+        if kinds.get(unit_id) != kind:
+            raise ProfileError(
+                f"{path}: field '{section}.{attribute}': '{unit_id}' is not listed in 'units' as a {kind}"
+            )
+
+
+def load_units(name: str, directory: Path = PROFILES_DIR) -> tuple[Unit, ...]:
+    """The profile's unit register (``[[units]]``), empty when the profile lists none.
+
+    Kept out of ``Profile``: the processes receive the profile in their input and need no names;
+    the API offers the register's units as choices and refuses ids outside it."""
+    load_profile(name, directory)  # the same checks, and a missing file is an error
+    return _units_of(directory / f"{name}.toml", _read(directory / f"{name}.toml"))
+
+
+@functools.cache
+def unit_registers() -> dict[str, tuple[Unit, ...]]:
+    """Every shipped profile's unit register by profile name (read once per process)."""
+    return {path.stem: load_units(path.stem) for path in sorted(PROFILES_DIR.glob("*.toml"))}
 
 
 def _check_office_hours(path: Path, hours: OfficeHours) -> None:

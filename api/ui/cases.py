@@ -24,6 +24,7 @@ from api.schemas import DecisionOut, InboxTaskOut, OrderOut
 from api.ui import forms, labels, people
 from api.ui.case_event_forms import event_forms
 from api.ui.common import GeneratedForm, Problem, UiUser, error_page, form_values, render, ui_router
+from api.ui.readable import readable
 from api.validation import validation_detail
 from readmodel import repository as repo
 from readmodel.models import Case, Decision
@@ -97,8 +98,11 @@ def _with_decisions(fields: list[forms.FormField], decisions: list[Decision]) ->
     ]
 
 
-def start_fields(cls: type[ProcessWorkflow], decisions: list[Decision]) -> list[forms.FormField]:
-    return _with_decisions(forms.describe(cls.START_REQUEST), decisions)
+def start_fields(
+    cls: type[ProcessWorkflow], decisions: list[Decision], profile: Profile | None = None
+) -> list[forms.FormField]:
+    """The start form's fields: decisions and units to choose from, not ids to type."""
+    return _with_decisions(forms.describe(cls.START_REQUEST, profile.name if profile else None), decisions)
 
 
 def _start_forms(
@@ -109,7 +113,7 @@ def _start_forms(
             form_id=f"starta-{cls.process_type}",
             title=f"Starta {labels.process_label(cls.process_type).lower()}",
             action_url="/ui/processer",
-            fields=start_fields(cls, decisions),
+            fields=start_fields(cls, decisions, profile),
             submit="Starta",
             hidden={"type": cls.process_type, **({"case_id": case_id} if case_id else {})},
         )
@@ -117,7 +121,8 @@ def _start_forms(
     ]
 
 
-def _register_form(user: Principal) -> list[GeneratedForm]:
+def _register_form(user: Principal, profile: str) -> list[GeneratedForm]:
+    """The registration of a case in ``profile`` (the one POST /cases uses for a body without one)."""
     if user.role not in case_routes.REGISTRARS:
         return []
     return [
@@ -125,7 +130,7 @@ def _register_form(user: Principal) -> list[GeneratedForm]:
             form_id=REGISTER_FORM,
             title="Registrera ärende med gällande beslut",
             action_url=CASES,
-            fields=forms.describe(CaseForm),
+            fields=forms.describe(CaseForm, profile),
             submit="Registrera ärendet",
             intro="Ansvarig handläggare blir du om fältet lämnas tomt.",
         )
@@ -133,16 +138,21 @@ def _register_form(user: Principal) -> list[GeneratedForm]:
 
 
 @router.get("/arenden", response_class=HTMLResponse)
-async def cases(request: Request, user: UiUser, session: SessionDep) -> HTMLResponse:
+async def cases(
+    request: Request, user: UiUser, session: SessionDep, settings: SettingsDep, profiles: ProfilesDep
+) -> HTMLResponse:
     """The cases visible to the caller; registering a case; the start of processes that create their
-    case."""
+    case (in the caller's municipality's profile, as ``api.starting.choose_profile`` picks it)."""
     rows = repo.list_cases(session, user)
+    mine = user.municipality if user.municipality in profiles else None
+    new_case_profile = profiles.get(mine or settings.default_profile)
     return render(
         request,
         "cases.html",
         user,
-        cases=[people.facts_of(session, user, c) for c in rows],
-        start_forms=_register_form(user) + _start_forms(user, None, None, []),
+        cases=people.facts_of_cases(session, user, rows),
+        start_forms=_register_form(user, settings.default_profile)
+        + _start_forms(user, new_case_profile, None, []),
     )
 
 
@@ -249,6 +259,7 @@ async def case_page(
         request,
         "case.html",
         user,
+        readable=readable(session, user, [case_id]),
         case=case,
         facts=people.facts_of(session, user, case),
         processes=repo.processes_of_case(session, user, case_id),
@@ -369,6 +380,7 @@ async def case_history(
         request,
         "history.html",
         user,
+        readable=readable(session, user, [case_id]),
         heading="Historik för ärendet",
         case=case,
         facts=facts,

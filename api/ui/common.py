@@ -14,9 +14,11 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
+from api import directory
 from api.auth import Principal, current_user
 from api.deps import SettingsDep
 from api.ui import forms, labels, prg, when
+from api.ui.readable import Readable
 from workflows import calendar
 
 HERE = Path(__file__).parent
@@ -60,6 +62,9 @@ templates.env.globals.update(
     decision_kind_label=labels.decision_kind_label,
     order_status_label=labels.order_status_label,
     municipality_label=labels.municipality_label,
+    # Unit ids in the processes' texts by name; a page about a case passes its own ``readable``
+    # that also knows the case's decisions and orders (api.ui.readable).
+    readable=Readable(units=dict(labels.unit_names())),
 )
 
 
@@ -68,10 +73,13 @@ class LoginRequired(Exception):
 
 
 def ui_user(request: Request, settings: SettingsDep) -> Principal:
+    """The logged-in caller, remembered in the directory of people (as ``api.auth.known_user``)."""
     try:
-        return current_user(request, settings)
+        user = current_user(request, settings)
     except HTTPException as error:
         raise LoginRequired from error
+    directory.remember(request.app.state, user)
+    return user
 
 
 UiUser = Annotated[Principal, Depends(ui_user)]

@@ -11,10 +11,11 @@ from markupsafe import Markup
 
 from api.deps import NowDep, SessionDep
 from api.routes.follow_ups import board_rows, figures
-from api.ui import when
+from api.ui import people, when
 from api.ui.charts import SERIES, MonthBar, bar_chart
 from api.ui.common import UiUser, error_page, render, ui_router
 from readmodel import follow_ups as queries
+from readmodel import people as directory
 from workflows import calendar
 from workflows.model import CASE_WORKER, SENIOR_CASE_WORKER, SUPERVISOR
 
@@ -41,7 +42,32 @@ async def board_page(
         rows = board_rows(user, session, calendar.local_date(now), handlaggare or None)
     except HTTPException as error:
         return error_page(request, user, error)
-    return render(request, "board.html", user, rows=rows, stages=BOARD_STAGES, chosen=handlaggare or "")
+    known = people.names(session, [*(row.case_worker_id for row in rows), handlaggare])
+    return render(
+        request,
+        "board.html",
+        user,
+        rows=rows,
+        stages=BOARD_STAGES,
+        chosen=handlaggare or "",
+        case_workers={row.case_worker_id: people.person_ref(row.case_worker_id, user, known) for row in rows},
+        choices=case_worker_choices(session, user, handlaggare, known),
+    )
+
+
+def case_worker_choices(
+    session: SessionDep, user: UiUser, chosen: str | None, known: dict[str, str]
+) -> list[tuple[str, str]]:
+    """The board's filter: every case worker the directory knows (of the caller's municipality
+    when the token names one), by name; a chosen id nobody knows stays choosable by its id."""
+    found = [
+        (who.user_id, who.name)
+        for who in directory.people_with_role(session, CASE_WORKER)
+        if user.municipality is None or who.municipality in (None, user.municipality)
+    ]
+    if chosen and chosen not in {user_id for user_id, _ in found}:
+        found.append((chosen, str(people.person_ref(chosen, user, known))))
+    return [("", "Alla handläggare"), *found]
 
 
 def _first_of_month(day: date, months_back: int) -> date:

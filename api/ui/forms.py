@@ -7,6 +7,8 @@ it exactly as it validates a JSON request. By type:
 - ``date`` → ``<input type=date>``; ``datetime`` → ``<input type=datetime-local>``, read as
   Europe/Stockholm wall-clock time (CAL-2);
 - ``bool`` → checkbox; ``int`` → number; ``Literal[...]`` → select; ``str`` → text or textarea;
+- a unit's id (``*provider_id``, ``*team_id``, ``*district_id``: ``api.limits.unit_kinds``) →
+  select of the profile's units of that kind by name, when the profile lists its units (else text);
 - ``list[str]`` → textarea, one value per line;
 - ``list[<dataclass>]`` → ``ROWS`` repeated fieldsets, empty rows left out.
 
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, Union
 
-from api import validation
+from api import limits, units, validation
 from api.ui import labels
 from workflows.calendar import STOCKHOLM
 from workflows.glossary import process_of
@@ -73,8 +75,36 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _kind_of(name: str, tp: Any) -> tuple[Kind, list[tuple[str, str]], list[FormField]]:
+def unit_choices(name: str, profile: str | None) -> list[tuple[str, str]] | None:
+    """The units a unit field offers (id, display name): the profile's register's units of the
+    field's kinds; None for a field that is no unit's, or a profile that lists no units."""
+    kinds = limits.unit_kinds(name)
+    register = units.register(profile)
+    if kinds is None or not register:
+        return None
+    return [(unit.id, unit.name) for unit in register if unit.kind in kinds]
+
+
+EMPTY_HINT = " (tomt: "
+
+
+def _empty_choice(label: str) -> tuple[str, str]:
+    """The label of a select and its empty choice: "Utförare (tomt: ärendets utförare)" → the
+    label "Utförare" and the choice "– ärendets utförare –"; otherwise "– välj –"."""
+    head, hint, rest = label.partition(EMPTY_HINT)
+    if not hint or not rest.endswith(")"):
+        return label, "– välj –"
+    return head, f"– {rest.removesuffix(')')} –"
+
+
+def _kind_of(
+    name: str, tp: Any, profile: str | None = None
+) -> tuple[Kind, list[tuple[str, str]], list[FormField]]:
     origin = typing.get_origin(tp)
+    if tp is str:
+        choices = unit_choices(name, profile)
+        if choices is not None:
+            return "select", choices, []
     if tp is bool:
         return "bool", [], []
     if tp is int:
@@ -90,28 +120,31 @@ def _kind_of(name: str, tp: Any) -> tuple[Kind, list[tuple[str, str]], list[Form
     if origin is list:
         (item,) = typing.get_args(tp) or (str,)
         if dataclasses.is_dataclass(item) and isinstance(item, type):
-            return "rows", [], describe(item)
+            return "rows", [], describe(item, profile)
         return "lines", [], []
     return ("textarea" if name in labels.LONG_TEXT else "text"), [], []
 
 
-def describe(cls: type[Any]) -> list[FormField]:
-    """The form fields of the dataclass ``cls`` (``actor`` left out; ``occurred_at`` last)."""
+def describe(cls: type[Any], profile: str | None = None) -> list[FormField]:
+    """The form fields of the dataclass ``cls`` (``actor`` left out; ``occurred_at`` last);
+    ``profile``: the municipality profile whose units the unit fields offer."""
     hints = typing.get_type_hints(cls)
     fields: list[FormField] = []
     for f in dataclasses.fields(cls):
         if f.name in SERVER_FIELDS:
             continue
         tp, optional = _is_optional(hints[f.name])
-        kind, options, columns = _kind_of(f.name, tp)
+        kind, options, columns = _kind_of(f.name, tp, profile)
         default = _default_of(f)
         required = default is dataclasses.MISSING and kind not in ("bool", "rows", "lines")
+        label = labels.field_label(f.name, process_of(cls))
         if kind == "select" and (optional or default is dataclasses.MISSING):
-            options = [("", "– välj –"), *options]
+            label, empty = _empty_choice(label)
+            options = [("", empty), *options]
         fields.append(
             FormField(
                 name=f.name,
-                label=labels.field_label(f.name, process_of(cls)),
+                label=label,
                 kind=kind,
                 required=required,
                 default=_text(default),
@@ -127,10 +160,17 @@ def describe(cls: type[Any]) -> list[FormField]:
 def with_proposals(fields: list[FormField], proposals: Mapping[str, Any]) -> list[FormField]:
     """The fields with the values a process proposes for its action prefilled (its state's
     ``details["proposals"][action]``, field name -> value; e.g. EXT-5's back-dated decision date)."""
-    return [
-        dataclasses.replace(ff, default=_text(proposals[ff.name])) if ff.name in proposals else ff
-        for ff in fields
-    ]
+    return [_proposed(ff, _text(proposals[ff.name])) if ff.name in proposals else ff for ff in fields]
+
+
+def _proposed(ff: FormField, value: str) -> FormField:
+    """``ff`` with ``value`` prefilled; a select gets the value as a choice if it lacks it (e.g. a
+    proposed receiver that is the homecoming team, in a field that offers providers)."""
+    options = ff.options
+    if ff.kind == "select" and value and value not in {v for v, _ in options}:
+        shown = labels.unit_label(value) if limits.is_unit_field(ff.name) else labels.choice_label(value)
+        options = [*options, (value, shown)]
+    return dataclasses.replace(ff, default=value, options=options)
 
 
 def _local_instant(raw: str) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import functools
 
 from api.temporal_gateway import PROCESS_LABELS
+from workflows import glossary
 from workflows.glossary import CHOICE_LABELS, FIELD_LABELS, PROCESS_FIELD_LABELS
 from workflows.model import ROLE_LABELS
-from workflows.profiles import load_all_profiles
+from workflows.profiles import load_all_profiles, unit_registers
 
 # Keys of a process's ``details`` that are not input fields.
 DETAIL_LABELS = {
@@ -151,15 +152,6 @@ OUTCOME_LABELS = {
 
 STATUS_LABELS = {"running": "pågår", "completed": "avslutad", "failing": "står still (tekniskt fel)"}
 
-DECISION_KIND_LABELS = {
-    "care": "Omvårdnad",
-    "service": "Service",
-    "safety_alarm": "Trygghetslarm",
-    "hsl": "Hälso- och sjukvård (HSL)",
-    "meals": "Matdistribution",
-    "night": "Nattinsatser",
-}
-
 ORDER_STATUS_LABELS = {
     "sent": "skickad",
     "confirmed": "bekräftad",
@@ -225,7 +217,10 @@ def status_label(status: str) -> str:
 
 
 def decision_kind_label(kind: str) -> str:
-    return DECISION_KIND_LABELS.get(kind, kind)
+    """A kind of decision as a column or a list names it ("Hemtjänst (omvårdnad)"): the words the
+    processes use in a sentence ("beslut om hemtjänst (omvårdnad)", workflows.glossary), one source."""
+    label = glossary.decision_kind_label(kind)
+    return label[:1].upper() + label[1:]
 
 
 def order_status_label(status: str) -> str:
@@ -234,14 +229,18 @@ def order_status_label(status: str) -> str:
 
 # -- units, mailboxes, people ----------------------------------------------------------------
 
-# Display names of the units the default profile names; any other unit id is read as words
-# ("hemtjanst-nord" → "Hemtjänst Nord") until the municipality's unit register is connected.
-UNIT_NAMES = {
-    "hemtjanst-kommunal": "Kommunens hemtjänst",
-    "hemgangsteam": "Hemgångsteamet",
-    "larmteam": "Larmteamet",
-    "nattdistrikt": "Nattdistriktet",
-}
+
+@functools.cache
+def unit_names() -> dict[str, str]:
+    """Display names of the units the profiles' unit registers list (``[[units]]``), one table
+    for every page: a unit id is one unit wherever it appears (the first profile, by file name,
+    names a unit that two list)."""
+    names: dict[str, str] = {}
+    for register in unit_registers().values():
+        for unit in register:
+            names.setdefault(unit.id, unit.name)
+    return names
+
 
 # Words of unit ids written without Swedish letters.
 UNIT_WORDS = {
@@ -270,11 +269,14 @@ MAILBOX_NAMES = {
 
 
 def unit_label(org: str | None) -> str:
-    """A provider's or team's display name from its unit id (empty for none)."""
+    """A provider's or team's display name from its unit id (empty for none): the name the
+    profiles' unit registers give it, else its id read as words ("hemtjanst-nord" → "Hemtjänst
+    Nord") for a unit of a profile that lists none."""
     if not org:
         return ""
-    if org in UNIT_NAMES:
-        return UNIT_NAMES[org]
+    known = unit_names().get(org)
+    if known:
+        return known
     words = [UNIT_WORDS.get(word, word.capitalize()) for word in org.replace("_", "-").split("-") if word]
     return " ".join(words)
 

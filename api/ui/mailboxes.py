@@ -11,6 +11,7 @@ from api.routes import mailboxes as mailbox_routes
 from api.schemas import MessageOut
 from api.ui import people
 from api.ui.common import UiUser, error_page, render, ui_router
+from api.ui.readable import readable
 from readmodel import repository as repo
 from workflows.profiles import Profile, provider_mailbox
 
@@ -51,5 +52,6 @@ async def mailbox_page(
         messages=[MessageOut.model_validate(m) for m in messages],
         names=_readable_mailboxes(user, session, profiles),
         people=people.case_facts(session, user, (m.case_id for m in messages)),
+        readable=readable(session, user, (m.case_id for m in messages)),
         now=now,
     )

@@ -23,6 +23,7 @@ from api.ui.common import (
     render,
     ui_router,
 )
+from api.ui.readable import Readable, readable
 from readmodel import repository as repo
 from runtime.settings import Settings
 from workflows.model import SUPERVISOR
@@ -84,7 +85,8 @@ def _action_forms(
             fields=[
                 ff
                 for ff in forms.with_proposals(
-                    forms.describe(cls.ACTIONS[task.action]), general | proposals.get(task.action, {})
+                    forms.describe(cls.ACTIONS[task.action], profile.name if profile else None),
+                    general | proposals.get(task.action, {}),
                 )
                 if ff.name not in hidden.get(task.action, frozenset())
             ],
@@ -115,12 +117,13 @@ def _detail_text(value: str | int | float | bool) -> str:
 UNIT_DETAILS = frozenset({"team_id", "receiver", "provider_id"})
 
 
-def _details(state: ProcessStateOut) -> list[tuple[str, str]]:
-    """The simple values of the process's details (nested ones are in the timeline)."""
+def _details(state: ProcessStateOut, read: Readable) -> list[tuple[str, str]]:
+    """The simple values of the process's details (nested ones are in the timeline); the ids of
+    units, decisions and orders as people read them."""
     return [
         (
             labels.field_label(name, state.type),
-            labels.unit_label(str(value)) if name in UNIT_DETAILS else _detail_text(value),
+            labels.unit_label(str(value)) if name in UNIT_DETAILS else read(_detail_text(value)),
         )
         for name, value in state.details.items()
         if isinstance(value, str | int | float | bool) and str(value) != ""
@@ -190,6 +193,7 @@ async def process_history(
         request,
         "history.html",
         user,
+        readable=readable(session, user, [row.case_id]),
         heading=f"Historik: {labels.process_label(state.type)}",
         case=case,
         facts=people.facts_of(session, user, case) if case is not None else None,
@@ -223,14 +227,16 @@ async def process_page(
     action_forms = _action_forms(user, state, now, profile)
     ordered = [o for o in repo.orders_of_case(session, user, row.case_id) if o.id == row.id]
     items = [str(i.get("name", "")) if isinstance(i, dict) else str(i) for o in ordered for i in o.items]
+    read = readable(session, user, [row.case_id])
     return render(
         request,
         "process.html",
         user,
+        readable=read,
         state=state,
         facts=people.facts_of(session, user, case) if case is not None else None,
         tasks=tasks,
-        details=([("Beställda insatser", ", ".join(items))] if items else []) + _details(state),
+        details=([("Beställda insatser", ", ".join(items))] if items else []) + _details(state, read),
         deadline_forms=[f for f in action_forms if f.due_at is not None],
         optional_forms=[f for f in action_forms if f.due_at is None],
         flash=_flash(request),

@@ -1,0 +1,67 @@
+"""The directory of people, kept by the API: every authenticated caller is remembered with the
+name, role and unit of their token (issue 10 §1: other people read a name, not ``cw-anna``).
+
+Cheap by design: each API process keeps the identities it has already written (by user id) and
+writes again only when a token says something new (a changed name, role or unit). The write is
+one upsert that also leaves an unchanged row alone, so API processes running side by side agree.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import State
+
+from readmodel import people
+
+if TYPE_CHECKING:  # api.auth's dependency calls this module
+    from api.auth import Principal
+
+log = logging.getLogger(__name__)
+
+# Identities written by this process, per app (its ``state``); bounded: a municipality's staff
+# fits many times over, and a full cache only means one more upsert per request of the others.
+CACHE_LIMIT = 50_000
+_lock = threading.Lock()
+
+
+def identity_of(user: Principal) -> people.Identity:
+    return people.Identity(user.sub, user.name, user.role, user.org, user.municipality)
+
+
+def _written(state: State) -> dict[str, people.Identity]:
+    with _lock:
+        cache: dict[str, people.Identity] | None = getattr(state, "people_written", None)
+        if cache is None:
+            cache = {}
+            state.people_written = cache
+        return cache
+
+
+def remember(state: State, user: Principal) -> None:
+    """Write ``user`` to the directory unless this process already wrote that very identity.
+
+    A read model that cannot be written is logged and the request goes on: the directory only
+    names people, and the request's own reads and writes report a broken database themselves."""
+    sessions: sessionmaker[Session] | None = getattr(state, "sessions", None)
+    if sessions is None:
+        return
+    who = identity_of(user)
+    cache = _written(state)
+    if cache.get(who.user_id) == who:
+        return
+    try:
+        with sessions() as session:
+            people.remember(session, who)
+            session.commit()
+    except SQLAlchemyError:
+        log.warning("the directory of people could not be written", exc_info=False)
+        return
+    with _lock:
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        cache[who.user_id] = who
