@@ -44,11 +44,18 @@ from readmodel.schema import open_read_model
 from runtime.settings import Settings
 from runtime.temporal import dev_server_path, make_data_converter, register_search_attributes
 from runtime.worker import workflow_runner
+from workflows.profiles import load_units
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 CASES_PER_CASE_WORKER = 50  # a case worker's caseload; /board and /tasks are read for one of them
-CASES_PER_UNIT = 250  # a provider unit's cases
+CASES_PER_UNIT = 250  # a block of cases given to one provider unit
+# The default profile's unit register (profiles/default.toml) lists five provider units and the
+# API refuses any other: the blocks go round them, so at N = 25,000 each unit has 5,000 cases
+# (a harder inbox than a real unit's). A profile without a register would take any id.
+PROVIDER_UNITS = [unit.id for unit in load_units("default") if unit.kind == "provider"] or [
+    f"hemtjanst-{k}" for k in range(100)
+]
 PROCESS_TYPES = ("order", "urgent-change", "temporary-extension", "homecoming")
 # The first action of each process the mix performs, with its body; who performs it follows
 # the task's role.
@@ -289,7 +296,7 @@ class Municipality:
 
     def register(self, i: int) -> Callable[[], Awaitable[bool]]:
         case_worker = f"cw-{i // CASES_PER_CASE_WORKER}"
-        unit = f"hemtjanst-{i // CASES_PER_UNIT}"
+        unit = PROVIDER_UNITS[(i // CASES_PER_UNIT) % len(PROVIDER_UNITS)]
         body = {
             "person_name": f"Person {i}",
             "provider_id": unit,
