@@ -197,10 +197,8 @@ async def start_process(
         if error.status_code != status.HTTP_504_GATEWAY_TIMEOUT:
             starting.release(session, row.id, scope)
         raise
-    timeout = _timeouts(settings)[0]
-    if await closing.end_if_closed(session, client, case.id, row.id, user.actor, scope.update_id, timeout):
-        # END-2: a death registered while this started; the process ended as the case's others did.
-        return await process_state(session, client, row, settings), True
+    # END-2: a death registered while this started is seen by the process itself at its start
+    # (ProcessWorkflow._end_if_case_closed): it then answers closed, ended by the death.
     return ProcessStateOut.of(started), True
 
 
