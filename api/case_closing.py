@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
+from api import abnormal_ends
 from api import temporal_gateway as gateway
 from api.errors import conflict
 from readmodel import case_events as queries
@@ -73,9 +74,12 @@ async def end_running(
     ending: CaseEnding,
     update_id: str,
     timeout: timedelta,
+    now: datetime,
 ) -> list[EndedProcessOut]:
     """END-2: every running process of the case closes with the ending's outcome, listed again
-    until a round finds no new one; the case's event process itself is left alone."""
+    until a round finds no new one; the case's event process itself is left alone. A listed
+    process whose workflow had already ended abnormally (e.g. terminated in the Temporal UI) is
+    recorded so (``abnormal_ends``): no running row or open task of it is left."""
     handled = {ending.event_process_id}
     named: dict[str, str] = {}  # processes named by an ended one (the cycle's follow-up)
     ended: list[EndedProcessOut] = []
@@ -89,6 +93,8 @@ async def end_running(
         for process_id, process_type in targets:
             handled.add(process_id)
             out, details = await _end_one(client, process_id, process_type, ending, update_id, timeout)
+            if out.status == "already_closed":
+                await _heal(session, client, process_id, now)
             ended.append(out)
             follow_up = details.get("current_follow_up")
             if isinstance(follow_up, str) and follow_up:
@@ -114,6 +120,13 @@ async def _end_one(
         process_id=process_id, type=process_type or state.type, outcome=state.outcome, status="completed"
     )
     return out, dict(state.details)
+
+
+async def _heal(session: Session, client: Client, process_id: str, now: datetime) -> None:
+    row = repo.get_process(session, process_id)
+    if row is not None:
+        await abnormal_ends.heal(session, client, row, now)
+    _release(session)
 
 
 def _release(session: Session) -> None:

@@ -115,7 +115,9 @@ async def report_event(
     if first is not None:
         return await _repeat(session, client, user, settings, first.resource_id, scope, now), False
     inp = _input(session, profiles, user, case_id, body, now)
-    row = starting.reserve(session, inp.case_id, CaseEventWorkflow, inp, scope, fingerprint, now)
+    row = await services.reserve(
+        session, client, inp.case_id, CaseEventWorkflow, inp, scope, fingerprint, now
+    )
     if row is None:  # a concurrent request with the same key reserved first
         first = idempotency.lookup(session, scope, fingerprint)
         resource = first.resource_id if first else ""
@@ -175,4 +177,4 @@ async def _end_case(
     closing.close(session, event.case_id, now, died_on)
     ending = death_ending(actor, died_on, event.process_id)
     timeout = _action_timeout(settings)
-    return await closing.end_running(session, client, event.case_id, ending, scope.update_id, timeout)
+    return await closing.end_running(session, client, event.case_id, ending, scope.update_id, timeout, now)
