@@ -31,6 +31,7 @@ from activities.records import (
     BatchOutcome,
     BillingNoticeRecord,
     CaseAssignment,
+    CaseClosure,
     CaseRecord,
     DecisionRecord,
     FollowUpEventRecord,
@@ -46,6 +47,8 @@ from activities.records import (
 )
 from readmodel import models
 from readmodel import repository as repo
+from workflows import calendar
+from workflows.io.case_event import DEATH
 
 READ_MODEL_REFUSED = "ReadModelRefused"
 # A process row created by its workflow takes the next free number; a concurrent start through the
@@ -179,6 +182,21 @@ class ReadModelActivities:
     def assign_case_worker(self, record: CaseAssignment) -> None:
         self._write(APPLY["assignment"], record)
 
+    @activity.defn
+    def case_closure(self, case_id: str) -> CaseClosure:
+        """END-2: whether a death has closed the case, and the date of death. A process calls it
+        once its own row is committed (``ProcessWorkflow._start``), in a transaction of its own:
+        the death commits ``closed_at`` before it lists the running processes, so either that list
+        holds the process or this read sees the case closed (api/case_closing.py)."""
+        with self._sessions() as session:
+            case = repo.get_case(session, case_id)
+            if case is None or case.closed_at is None:
+                return CaseClosure()
+            death = repo.process_once_per_case(session, case_id, "case-event", DEATH)
+            # Closed before ``died_on`` was recorded (migration 0004): the day it was closed.
+            died_on = case.died_on or calendar.local_date(case.closed_at)
+            return CaseClosure(died_on=died_on, death_process_id=death.id if death else "")
+
     def _single(self) -> dict[str, Callable[[Any], None]]:
         """The one-effect activity of each kind of write (a batch's fallback, one by one)."""
         return {
@@ -197,7 +215,7 @@ class ReadModelActivities:
 
     def all(self) -> list[Any]:
         """Every activity of this class, for the worker."""
-        return [self.write_batch, *self._single().values()]
+        return [self.write_batch, self.case_closure, *self._single().values()]
 
 
 # -- how each kind of record is written, in a session the caller commits ----------------------

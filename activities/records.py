@@ -230,3 +230,12 @@ class BatchOutcome:
     """What became of a batch: every write but the refused ones is in the read model."""
 
     refused: list[Refusal] = field(default_factory=list)
+
+
+@dataclass
+class CaseClosure:
+    """END-2: whether the process's case has been closed by a death, read right after the process
+    first wrote its own row. ``died_on`` is None while the case is open."""
+
+    died_on: date | None = None
+    death_process_id: str = ""  # the death's case-event process, when known

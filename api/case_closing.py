@@ -1,12 +1,15 @@
-"""A closed case (END-2): a death closes the case (``cases.closed_at``) and ends every running
-process of it; a closed case refuses new processes and events (409).
+"""A closed case (END-2): a death closes the case (``cases.closed_at``, ``cases.died_on``) and
+ends every running process of it; a closed case refuses new processes and events (409).
 
-A start racing the death does not survive it. The death writes ``closed_at`` first and then lists
-the running processes; a start reserves its process row first and, once its workflow runs, looks
-at ``closed_at`` again (``end_if_closed``). Whichever comes second sees the other: either the
-death lists the new process, or the start finds the case closed and ends its own process with the
-death's ending. Processes that a process started just before it ended (the cycle's follow-up, an
-order) are caught by listing again until a round finds nothing new.
+No process of the case keeps running after the death, however it was started. The death commits
+``closed_at`` first and then lists the running processes; every process commits its own row when
+it starts and then reads the case (``ProcessWorkflow._end_if_case_closed``). Whichever comes second
+sees the other: either the death lists the process and ends it here, or the process finds the case
+closed and ends itself with the death's ending, its orders ending on the date of death. That holds
+for a start through the API racing the death (its row is reserved before its workflow runs) and
+for a process another process started just before the death (an order after extra visits, the
+cycle's follow-up), which is not in the read model yet when the death lists. Listing again until a
+round finds nothing new only makes the death's answer name more of them.
 """
 
 from __future__ import annotations
@@ -19,19 +22,17 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
+from api import abnormal_ends
 from api import temporal_gateway as gateway
 from api.errors import conflict
 from readmodel import case_events as queries
 from readmodel import repository as repo
 from readmodel.models import Case
-from workflows import calendar
-from workflows.io.case_event import DEATH, CaseEnding
-from workflows.model import Actor
+from workflows.io.case_event import CaseEnding
 
 # Rounds of listing the case's running processes again: a process ended in one round may have
 # started another just before (the cycle a follow-up, a follow-up an order); a third is unheard of.
 ROUNDS = 4
-CASE_EVENT = "case-event"
 
 
 class EndedProcessOut(BaseModel):
@@ -56,22 +57,14 @@ def refuse_if_closed(case: Case) -> None:
         raise conflict(closed_text(case))
 
 
-def close(session: Session, case_id: str, at: datetime) -> None:
-    """END-2: the case is closed from ``at`` (UTC instant); a repeat keeps the first moment."""
+def close(session: Session, case_id: str, at: datetime, died_on: date) -> None:
+    """END-2: the case is closed from ``at`` (UTC instant) by a death on ``died_on``; a repeat
+    keeps the first moment. Committed before the running processes are listed (see above)."""
     case = repo.get_case(session, case_id)
     if case is not None and case.closed_at is None:
         case.closed_at = at
+        case.died_on = died_on
         session.commit()
-
-
-def death_ending(actor: Actor, died_on: date, event_process_id: str) -> CaseEnding:
-    return CaseEnding(
-        actor=actor,
-        event=DEATH,
-        on=died_on,
-        event_process_id=event_process_id,
-        reason=f"Dödsfall den {died_on}: ärendets processer avslutas (END-2).",
-    )
 
 
 async def end_running(
@@ -81,9 +74,12 @@ async def end_running(
     ending: CaseEnding,
     update_id: str,
     timeout: timedelta,
+    now: datetime,
 ) -> list[EndedProcessOut]:
     """END-2: every running process of the case closes with the ending's outcome, listed again
-    until a round finds no new one; the case's event process itself is left alone."""
+    until a round finds no new one; the case's event process itself is left alone. A listed
+    process whose workflow had already ended abnormally (e.g. terminated in the Temporal UI) is
+    recorded so (``abnormal_ends``): no running row or open task of it is left."""
     handled = {ending.event_process_id}
     named: dict[str, str] = {}  # processes named by an ended one (the cycle's follow-up)
     ended: list[EndedProcessOut] = []
@@ -97,48 +93,13 @@ async def end_running(
         for process_id, process_type in targets:
             handled.add(process_id)
             out, details = await _end_one(client, process_id, process_type, ending, update_id, timeout)
+            if out.status == "already_closed":
+                await _heal(session, client, process_id, now)
             ended.append(out)
             follow_up = details.get("current_follow_up")
             if isinstance(follow_up, str) and follow_up:
                 named[follow_up] = "follow-up"
     return ended
-
-
-async def end_if_closed(
-    session: Session,
-    client: Client,
-    case_id: str,
-    process_id: str,
-    actor: Actor,
-    update_id: str,
-    timeout: timedelta,
-) -> bool:
-    """After a start: when the case has been closed meanwhile (a death raced it), the new process
-    ends as the death's did → whether it was ended."""
-    session.expire_all()
-    case = repo.get_case(session, case_id)
-    if case is None or case.closed_at is None:
-        return False
-    closed_on = calendar.local_date(case.closed_at)
-    died_on = await _died_on(session, client, case_id) or closed_on
-    _release(session)
-    death = death_ending(actor, died_on, "")
-    await _end_one(client, process_id, "", death, update_id, timeout)
-    return True
-
-
-async def _died_on(session: Session, client: Client, case_id: str) -> date | None:
-    row = repo.process_once_per_case(session, case_id, CASE_EVENT, DEATH)
-    if row is None:
-        return None
-    death_id = row.id
-    _release(session)
-    try:
-        state = await gateway.current_state(client, death_id)
-    except gateway.ProcessFailing:
-        return None
-    died_on = state.details.get("died_on") if state is not None else None
-    return date.fromisoformat(died_on) if isinstance(died_on, str) else None
 
 
 async def _end_one(
@@ -159,6 +120,13 @@ async def _end_one(
         process_id=process_id, type=process_type or state.type, outcome=state.outcome, status="completed"
     )
     return out, dict(state.details)
+
+
+async def _heal(session: Session, client: Client, process_id: str, now: datetime) -> None:
+    row = repo.get_process(session, process_id)
+    if row is not None:
+        await abnormal_ends.heal(session, client, row, now)
+    _release(session)
 
 
 def _release(session: Session) -> None:

@@ -4,7 +4,8 @@ A reported event starts a ``case-event`` process (``workflows/case_event.py``) u
 number of the case, with the Idempotency-Key rules of ``api.idempotency`` and the limits of
 ``api.limits``. A death (END-2) then ends every running process of the case, found in the read
 model, through the update every process accepts (``end_for_case_event``); each update's id comes
-from the key's scope, so a repeated request ends nothing twice and answers as the first did.
+from the key's scope, so a repeated request ends nothing twice and answers as the first did. A
+process not yet in the read model ends itself when it starts (``api.case_closing``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from workflows.case_event import CaseEventWorkflow
 from workflows.io.case_event import DEATH, REPORTS, CaseEventInput
 from workflows.model import Actor, StartContext
 from workflows.profiles import Profile
-from workflows.rules.case_event import REPORTERS
+from workflows.rules.case_event import REPORTERS, death_ending
 
 ANY_REPORTER = frozenset(role for roles in REPORTERS.values() for role in roles)
 
@@ -114,7 +115,9 @@ async def report_event(
     if first is not None:
         return await _repeat(session, client, user, settings, first.resource_id, scope, now), False
     inp = _input(session, profiles, user, case_id, body, now)
-    row = starting.reserve(session, inp.case_id, CaseEventWorkflow, inp, scope, fingerprint, now)
+    row = await services.reserve(
+        session, client, inp.case_id, CaseEventWorkflow, inp, scope, fingerprint, now
+    )
     if row is None:  # a concurrent request with the same key reserved first
         first = idempotency.lookup(session, scope, fingerprint)
         resource = first.resource_id if first else ""
@@ -171,7 +174,7 @@ async def _end_case(
     """END-2: the case closes, and every running process of it closes with the outcome
     ``ended_by_death`` (also those started while the death was being registered)."""
     died_on = date.fromisoformat(str(event.details.get("died_on", "")))
-    closing.close(session, event.case_id, now)
-    ending = closing.death_ending(actor, died_on, event.process_id)
+    closing.close(session, event.case_id, now, died_on)
+    ending = death_ending(actor, died_on, event.process_id)
     timeout = _action_timeout(settings)
-    return await closing.end_running(session, client, event.case_id, ending, scope.update_id, timeout)
+    return await closing.end_running(session, client, event.case_id, ending, scope.update_id, timeout, now)

@@ -14,13 +14,13 @@ from fastapi import HTTPException, status
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
+from api import abnormal_ends, idempotency, limits, starting, units
 from api import case_closing as closing
-from api import idempotency, limits, starting, units
 from api import temporal_gateway as gateway
 from api.auth import Principal
-from api.errors import PROCESS_FAILING, not_found, unprocessable
+from api.errors import PROCESS_CLOSED, PROCESS_FAILING, not_found, unprocessable
 from api.inputs import parse_action, process_class
-from api.schemas import ProcessStateOut
+from api.schemas import ProcessStateOut, TimelineEntryOut
 from readmodel import repository as repo
 from readmodel.models import Process
 from runtime.settings import Settings, get_settings
@@ -35,9 +35,13 @@ IN_FLIGHT = "En begäran med samma Idempotency-Key behandlas fortfarande; förs�
 
 
 def _state_of_row(row: Process) -> ProcessStateOut:
-    """What the read model still knows of a process whose workflow is no longer kept."""
+    """What the read model still knows of a process whose workflow is no longer kept (an aborted
+    one with the explanation of its end)."""
     state = ProcessState(process_id=row.id, type=row.type, case_id=row.case_id, stage=row.stage)
-    return ProcessStateOut.of(state).model_copy(update={"status": row.status, "outcome": row.outcome})
+    update: dict[str, Any] = {"status": row.status, "outcome": row.outcome}
+    if row.status == repo.ABORTED:
+        update["deviations"] = [abnormal_ends.explanation(row.outcome, row.closed_at)]
+    return ProcessStateOut.of(state).model_copy(update=update)
 
 
 def release_connection(session: Session) -> None:
@@ -71,11 +75,42 @@ async def process_state(
     """The workflow's state, or what the read model knows when the workflow is no longer kept or
     does not answer (then with status "failing" and a Swedish explanation)."""
     release_connection(session)
+    timeout = _timeouts(settings)[1]
     try:
-        state = await gateway.current_state(client, row.id, _timeouts(settings)[1])
+        state = await gateway.current_state(client, row.id, timeout)
     except gateway.ProcessFailing:
         return _failing_state(row)
+    except gateway.EndedAbnormally as ended:
+        return await _aborted_state(session, client, row, ended.end, timeout)
     return ProcessStateOut.of(state) if state is not None else _state_of_row(row)
+
+
+async def _aborted_state(
+    session: Session, client: Client, row: Process, end: abnormal_ends.AbnormalEnd, timeout: timedelta
+) -> ProcessStateOut:
+    """A process whose workflow ended without closing it: recorded so in the read model (its
+    once-key released, its tasks closed), shown as it was then, with status "aborted", no open
+    task and the explanation as a deviation and the last entry of its timeline. (One that had
+    closed itself before it was terminated, its last step unanswered, stays completed.)"""
+    abnormal_ends.record(session, row.id, end)
+    try:
+        state = await gateway.query_state(client, row.id, timeout)
+    except gateway.ProcessFailing:
+        state = None  # e.g. it failed on code that no longer replays: the read model's state
+    base = ProcessStateOut.of(state) if state is not None else _state_of_row(row)
+    if row.status != repo.ABORTED:
+        return base
+    text = abnormal_ends.explanation(end.outcome, end.at)
+    timeline = [*base.timeline, TimelineEntryOut(at=end.at, actor="Temporal", text=text)]
+    return base.model_copy(
+        update={
+            "status": repo.ABORTED,
+            "outcome": end.outcome,
+            "open_tasks": [],
+            "deviations": [*(d for d in base.deviations if d != text), text],
+            "timeline": timeline,
+        }
+    )
 
 
 def check_input(cls: type[ProcessWorkflow], inp: Any) -> None:
@@ -106,7 +141,10 @@ async def _repeat_start(
     if row is not None:
         return await process_state(session, client, row)
     release_connection(session)
-    state = await gateway.current_state(client, process_id)  # its read-model row is not written yet
+    try:  # its read-model row is not written yet
+        state = await gateway.current_state(client, process_id)
+    except gateway.EndedAbnormally as ended:
+        raise HTTPException(status.HTTP_409_CONFLICT, PROCESS_CLOSED) from ended
     if state is None:
         raise HTTPException(status.HTTP_409_CONFLICT, IN_FLIGHT)
     return ProcessStateOut.of(state)
@@ -185,7 +223,7 @@ async def start_process(
         return await _start_new_case(
             session, client, user, settings, cls, inp, case_id, scope, fingerprint, now
         )
-    row = starting.reserve(session, case.id, cls, inp, scope, fingerprint, now)
+    row = await reserve(session, client, case.id, cls, inp, scope, fingerprint, now)
     if row is None:  # a concurrent request with the same key reserved first
         first = idempotency.lookup(session, scope, fingerprint)
         return await _repeat_start(session, client, user, first.resource_id if first else ""), False
@@ -198,11 +236,30 @@ async def start_process(
         if error.status_code != status.HTTP_504_GATEWAY_TIMEOUT:
             starting.release(session, row.id, scope)
         raise
-    timeout = _timeouts(settings)[0]
-    if await closing.end_if_closed(session, client, case.id, row.id, user.actor, scope.update_id, timeout):
-        # END-2: a death registered while this started; the process ended as the case's others did.
-        return await process_state(session, client, row, settings), True
+    # END-2: a death registered while this started is seen by the process itself at its start
+    # (ProcessWorkflow._end_if_case_closed): it then answers closed, ended by the death.
     return ProcessStateOut.of(started), True
+
+
+async def reserve(
+    session: Session,
+    client: Client,
+    case_id: str,
+    cls: type[ProcessWorkflow],
+    inp: Any,
+    scope: idempotency.Scope,
+    fingerprint: str,
+    now: datetime,
+) -> Process | None:
+    """``starting.reserve``; when the process that holds what the type allows once (e.g. the one
+    running extension) has in fact ended abnormally in Temporal (terminated, timed out, failed,
+    cancelled), that is recorded (``abnormal_ends``) and the start proceeds. Otherwise 409."""
+    try:
+        return starting.reserve(session, case_id, cls, inp, scope, fingerprint, now)
+    except starting.Taken as taken:
+        if taken.holder is None or await abnormal_ends.heal(session, client, taken.holder, now) is None:
+            raise
+    return starting.reserve(session, case_id, cls, inp, scope, fingerprint, now)
 
 
 def action_input_class(row: Process, action: str) -> type[Any]:
@@ -247,6 +304,8 @@ async def perform_action(
     try:
         state = await gateway.perform(client, row.id, action, arg, scope.update_id, _timeouts(settings)[0])
     except HTTPException as error:
+        if error.detail == PROCESS_CLOSED:  # its row may still say running: an abnormal end?
+            await abnormal_ends.heal(session, client, row, now)
         if first is None and error.status_code < status.HTTP_500_INTERNAL_SERVER_ERROR:
             idempotency.release(session, scope)
         elif first is not None and error.status_code == status.HTTP_409_CONFLICT:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from api import idempotency
 from api.auth import Principal
-from api.errors import conflict, unprocessable
+from api.errors import unprocessable
 from api.idempotency import Scope
 from api.inputs import case_info, parse
 from api.temporal_gateway import PROCESS_LABELS
@@ -41,14 +41,23 @@ def new_case_id(key: Scope) -> str:
     return f"c-{key.digest[:12]}"
 
 
-def _once_taken(cls: type[ProcessWorkflow], once: str) -> HTTPException:
+class Taken(HTTPException):
+    """409: the case already has the process its type allows once (``holder``, its row)."""
+
+    def __init__(self, detail: str, holder: Process | None) -> None:
+        super().__init__(status.HTTP_409_CONFLICT, detail)
+        self.holder = holder
+
+
+def _once_taken(cls: type[ProcessWorkflow], once: str, holder: Process | None) -> Taken:
     label = PROCESS_LABELS.get(cls.process_type, cls.process_type)
     if once == repo.RUNNING_KEY:
-        return conflict(
+        return Taken(
             f"Ärendet har redan en pågående process {label} ({cls.process_type}); "
-            "en ny kan startas när den är avslutad."
+            "en ny kan startas när den är avslutad.",
+            holder,
         )
-    return conflict(f"Ärendet har redan en process {label} ({cls.process_type}) för {once}.")
+    return Taken(f"Ärendet har redan en process {label} ({cls.process_type}) för {once}.", holder)
 
 
 def once_key(cls: type[ProcessWorkflow], inp: Any) -> str | None:
@@ -73,10 +82,12 @@ def reserve(
     """Insert the process row under the next free number, with the key's record, and commit;
     None when a concurrent request with the same key stored it first. 409 when the case already
     has the process the type allows once (``once_per_case``, e.g. UC-5's month) or already has a
-    running one of a type that allows one at a time (``ONE_RUNNING_PER_CASE``)."""
+    running one of a type that allows one at a time (``ONE_RUNNING_PER_CASE``): ``Taken``, naming
+    the process that holds it."""
     once = once_key(cls, inp)
-    if once is not None and repo.process_once_per_case(session, case_id, cls.process_type, once):
-        raise _once_taken(cls, once)
+    holder = _holder(session, case_id, cls, once)
+    if holder is not None:
+        raise _once_taken(cls, once or "", holder)
     seq = repo.count_processes(session, case_id, cls.process_type) + 1
     for _ in range(RESERVE_ATTEMPTS):
         row = Process(
@@ -101,10 +112,17 @@ def reserve(
             session.rollback()
             if repo.get_idempotency_record(session, key.digest) is not None:
                 return None
-            if once is not None and repo.process_once_per_case(session, case_id, cls.process_type, once):
-                raise _once_taken(cls, once) from None
+            holder = _holder(session, case_id, cls, once)
+            if holder is not None:
+                raise _once_taken(cls, once or "", holder) from None
             seq += 1
     raise RuntimeError(f"no free process number for {case_id}/{cls.process_type}")
+
+
+def _holder(session: Session, case_id: str, cls: type[ProcessWorkflow], once: str | None) -> Process | None:
+    if once is None:
+        return None
+    return repo.process_once_per_case(session, case_id, cls.process_type, once)
 
 
 def release(session: Session, row_id: str, key: Scope) -> None:

@@ -14,6 +14,7 @@ from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.abnormal_ends import AbnormalEnd, of_description
 from api.errors import describe, raise_if_refused, task_failing, temporal_errors
 from workflows.model import ProcessState
 
@@ -41,6 +42,15 @@ def handle_of(client: Client, process_id: str) -> WorkflowHandle[Any, ProcessSta
 class ProcessFailing(Exception):
     """The workflow runs but does not answer: its workflow task keeps failing, or its state query
     failed or timed out (issue 6 §2.4). The API then shows the read model's state."""
+
+
+class EndedAbnormally(Exception):
+    """The workflow ended without closing its process: terminated, failed, timed out or cancelled
+    (api/abnormal_ends.py). Its state query would show it as it was, with steps still open."""
+
+    def __init__(self, end: AbnormalEnd) -> None:
+        super().__init__(end.outcome)
+        self.end = end
 
 
 async def start_process(
@@ -80,10 +90,22 @@ async def current_state(
     client: Client, process_id: str, timeout: timedelta | None = None
 ) -> ProcessState | None:
     """The ``state`` query (waiting at most ``timeout``); None when the workflow is no longer kept
-    (retention has passed). Raises ProcessFailing when the workflow does not answer."""
+    (retention has passed). Raises ProcessFailing when the workflow does not answer, and
+    EndedAbnormally when it ended without closing the process."""
     described = await describe(client, process_id)
     if described is not None and task_failing(described):
         raise ProcessFailing(process_id)
+    end = of_description(described) if described is not None else None
+    if end is not None:
+        raise EndedAbnormally(end)
+    return await query_state(client, process_id, timeout)
+
+
+async def query_state(
+    client: Client, process_id: str, timeout: timedelta | None = None
+) -> ProcessState | None:
+    """The ``state`` query alone, also of a closed workflow (as it was when it closed); None when
+    the workflow is no longer kept. Raises ProcessFailing when it does not answer."""
     handle = handle_of(client, process_id)
     try:
         state: ProcessState = await handle.query("state", result_type=ProcessState, rpc_timeout=timeout)

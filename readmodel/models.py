@@ -66,7 +66,10 @@ class Case(Base):
     case_worker_id: Mapped[str | None] = mapped_column(String(64), index=True)
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime]
+    # END-2: the moment the case was closed by a death, and the date of death (a process of the
+    # case that starts afterwards ends itself with its orders ending that date).
     closed_at: Mapped[datetime | None]
+    died_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Decision(Base):

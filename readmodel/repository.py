@@ -61,8 +61,12 @@ class Viewer(Protocol):
 
 
 # ``processes.unique_key`` of a running process of a type that allows one running per case
-# (``ProcessWorkflow.ONE_RUNNING_PER_CASE``); cleared when the process completes.
+# (``ProcessWorkflow.ONE_RUNNING_PER_CASE``); cleared when the process completes or is aborted.
 RUNNING_KEY = "running"
+# ``processes.status``: running, completed (the workflow closed it), aborted (its workflow ended
+# without closing it: terminated, failed, timed out, cancelled, or lost; api/abnormal_ends.py).
+RUNNING = "running"
+ABORTED = "aborted"
 
 
 # -- visibility ------------------------------------------------------------------------------
@@ -247,6 +251,20 @@ def delete_process(session: Session, process_id: str) -> None:
     row = session.get(Process, process_id)
     if row is not None:
         session.delete(row)
+
+
+def abort_process(session: Session, process_id: str, outcome: str, at: datetime) -> bool:
+    """Record that the process's workflow ended abnormally at ``at`` (``outcome`` says how), if
+    its row still says running: it no longer holds what its type allows once per case (e.g. the
+    one running extension), and its open tasks are closed. → whether the row was running."""
+    row = session.get(Process, process_id, populate_existing=True)  # as it is now, not as loaded
+    if row is None or row.status != RUNNING:
+        return False
+    row.status, row.outcome, row.closed_at, row.unique_key = ABORTED, outcome, at, None
+    open_tasks = select(Task).where(Task.process_id == process_id, Task.status == "open")
+    for task in session.scalars(open_tasks):
+        task.status, task.closed_at = "cancelled", at
+    return True
 
 
 def units_of_process(session: Session, process_id: str) -> set[str]:

@@ -7,7 +7,8 @@
   profile ``botkyrka`` the order runs to day 5 after the provider was told, with the days of
   unplanned absence to register (END-5).
 - ``death`` (END-2): the other side and billing are told, decisions and orders end that date, and
-  the API ends every running process of the case (``ProcessWorkflow.end_for_case_event``).
+  the API ends every running process of the case (``ProcessWorkflow.end_for_case_event``); one
+  that starts after the case was closed ends itself (``ProcessWorkflow._end_if_case_closed``).
 - ``pause`` (END-3): of the whole case, registered by the provider alone; of single services, the
   case worker confirms the period with the person (``confirm_pause``) and the provider is told.
 - ``time_adjustment`` (END-6): the case worker handles it within 5 working days
@@ -123,6 +124,10 @@ class CaseEventWorkflow(ProcessWorkflow):
             if inp.pause.ends_on is not None:
                 period["ends_on"] = inp.pause.ends_on.isoformat()
             self.details["proposals"] = {"confirm_pause": period}
+
+    def ends_with_closed_case(self) -> bool:
+        """A death is what closes the case (END-2): its own process does not end by it."""
+        return self.inp.event != DEATH
 
     @property
     def _report(self) -> rules.Report:

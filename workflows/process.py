@@ -17,9 +17,10 @@ from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.follow_up import cycle_id
+    from activities.read_model import ReadModelActivities
     from activities.records import DecisionEnd, DecisionRecord, ProcessRecord
     from workflows import calendar, follow_up_effects, limits, search
-    from workflows.effects import Effects
+    from workflows.effects import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, Effects
     from workflows.follow_up_effects import decision_to_cycle
     from workflows.io.case_event import CaseEnding
     from workflows.io.follow_up import DecisionEnded, DecisionGranted
@@ -44,11 +45,15 @@ with workflow.unsafe.imports_passed_through():
         not_open,
     )
     from workflows.profiles import Profile
+    from workflows.rules.case_event import death_ending
     from workflows.steps import ProcessEnding, Step, Steps
 
 # END-2: the marker of the generic end by a case event (a new update; histories before it never
 # reach this path, and the marker says where the commands of the ending begin).
 CASE_EVENT_ENDING = "end-for-case-event"
+# END-2: a process that starts on a case a death has closed ends itself (runs recorded before this
+# change read nothing at their start).
+CASE_CLOSED_AT_START = "case-closed-at-start"
 # Roles that never end a process: they read, or are the process itself.
 NOT_ENDING_ROLES = (SUPERVISOR, BILLING, SYSTEM_ROLE)
 
@@ -284,6 +289,37 @@ class ProcessWorkflow:
         )
         self.note(SYSTEM, summary, at=at)
         await self.set_stage(stage)
+        await self._end_if_case_closed()
+
+    def ends_with_closed_case(self) -> bool:
+        """Whether the process ends itself when it starts on a case a death has closed (END-2);
+        every process does but the death's own case event."""
+        return True
+
+    async def _end_if_case_closed(self) -> None:
+        """END-2: a process that starts on a case a death has closed ends at once, as the death
+        ended the others, its orders ending on the date of death. This catches what the death
+        cannot: a process another process started just before the death (an order after extra
+        visits, a follow-up of the cycle) whose row was not yet in the read model when the death
+        listed the case's running processes. The process's own row is committed first and the
+        case read after it; the death commits ``closed_at`` first and lists the rows after it, so
+        whichever comes second sees the other (api/case_closing.py)."""
+        if not self.ends_with_closed_case() or not workflow.patched(CASE_CLOSED_AT_START):
+            return
+        await self.effects.flush()
+        closure = await workflow.execute_local_activity_method(
+            ReadModelActivities.case_closure,
+            self.ref.case_id,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+            summary="Är ärendet avslutat genom dödsfall (END-2)?",
+        )
+        if closure.died_on is None:
+            return
+        if self._case_ending is None:  # else the death's own end arrived meanwhile
+            self._case_ending = death_ending(SYSTEM, closure.died_on, closure.death_process_id)
+            self.steps.end(self._case_ending.reason)
+        self.steps.interrupt()  # ProcessEnding: ``run`` ends through ``_end_for_case_event``
 
     async def set_stage(self, stage: str, status: str = "running") -> None:
         self.stage = stage

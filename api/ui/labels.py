@@ -148,9 +148,20 @@ OUTCOME_LABELS = {
     "unchanged": "behovet kvarstår oförändrat",
     "new_decision": "nytt beslut",
     "services_ended": "insatser avslutade",
+    # How a workflow ended without closing its process (api/abnormal_ends.py; status "aborted").
+    "terminated": "avslutad av en operatör i Temporal",
+    "failed": "misslyckades (tekniskt fel i Temporal)",
+    "timed_out": "tidsgränsen i Temporal överskreds",
+    "canceled": "avbruten på begäran i Temporal",
+    "lost": "arbetsflödet saknas i Temporal",
 }
 
-STATUS_LABELS = {"running": "pågår", "completed": "avslutad", "failing": "står still (tekniskt fel)"}
+STATUS_LABELS = {
+    "running": "pågår",
+    "completed": "avslutad",
+    "failing": "står still (tekniskt fel)",
+    "aborted": "avbruten",
+}
 
 ORDER_STATUS_LABELS = {
     "sent": "skickad",

@@ -14,6 +14,7 @@ from workflows.io.case_event import (
     PAUSE,
     SERVICE_ENDED,
     TIME_ADJUSTMENT,
+    CaseEnding,
     DeathReport,
     PauseReport,
     ServiceEndedReport,
@@ -52,6 +53,18 @@ MAX_MONTH_MINUTES = 31 * 24 * 60
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 Report = ServiceEndedReport | DeathReport | PauseReport | TimeAdjustmentReport
+
+
+def death_ending(actor: Actor, died_on: date, event_process_id: str) -> CaseEnding:
+    """END-2: how a death ends a process of the case (its orders end on ``died_on``), whether the
+    API ends it or the process, started after the case was closed, ends itself."""
+    return CaseEnding(
+        actor=actor,
+        event=DEATH,
+        on=died_on,
+        event_process_id=event_process_id,
+        reason=f"Dödsfall den {died_on}: ärendets processer avslutas (END-2).",
+    )
 
 
 def check_reporter(event: str, report: Report, actor: Actor, case_provider: str | None) -> None:
