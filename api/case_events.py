@@ -23,7 +23,7 @@ from api import idempotency, limits, services, starting
 from api import temporal_gateway as gateway
 from api.auth import Principal
 from api.case_closing import EndedProcessOut
-from api.errors import not_found, unprocessable
+from api.errors import not_found, refused, unprocessable
 from api.inputs import case_info, parse
 from api.schemas import ProcessStateOut
 from api.validation import shown
@@ -86,7 +86,7 @@ def _input(
     except PermissionError as error:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error
     except ValueError as error:
-        raise unprocessable(str(error)) from error
+        raise refused(error) from error
     services.check_input(CaseEventWorkflow, inp)
     return inp
 

@@ -32,7 +32,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.validation import validation_detail
-from workflows.model import FORBIDDEN, INVALID, NOT_OPEN
+from workflows.model import FIELDS_DETAIL, FORBIDDEN, INVALID, NOT_OPEN, fields_of
 
 PROCESS_CLOSED = "Processen är avslutad."
 PROCESS_UNKNOWN = "Processen finns inte."
@@ -48,12 +48,36 @@ _UPDATE_STATUS = {
 }
 
 
+class Refusal(HTTPException):
+    """A rule's refusal: the contract's ``{"detail": "<Swedish sentence>"}``, and the inputs it is
+    about (``fields``, a nested one dotted), for the pages to show the reason at each of them."""
+
+    def __init__(self, status_code: int, detail: str, fields: tuple[str, ...] = ()) -> None:
+        super().__init__(status_code, detail)
+        self.fields = fields
+
+
 def not_found(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail)
 
 
-def unprocessable(detail: Any) -> HTTPException:
+def unprocessable(detail: Any, *fields: str) -> HTTPException:
+    if fields and isinstance(detail, str):
+        return Refusal(status.HTTP_422_UNPROCESSABLE_CONTENT, detail, fields)
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
+
+
+def refused(error: ValueError) -> HTTPException:
+    """A rule's ValueError as the 422 of the contract, with the fields a FieldError names."""
+    return unprocessable(str(error), *fields_of(error))
+
+
+def refusal_fields(error: ApplicationError) -> tuple[str, ...]:
+    """The fields an Invalid ApplicationError names in its details (workflows.model.invalid)."""
+    for detail in error.details:
+        if isinstance(detail, dict) and isinstance(detail.get(FIELDS_DETAIL), list):
+            return tuple(str(name) for name in detail[FIELDS_DETAIL])
+    return ()
 
 
 def conflict(detail: str) -> HTTPException:
@@ -63,7 +87,7 @@ def conflict(detail: str) -> HTTPException:
 def _update_failed(error: WorkflowUpdateFailedError) -> HTTPException:
     cause = error.cause
     if isinstance(cause, ApplicationError) and cause.type in _UPDATE_STATUS:
-        return HTTPException(_UPDATE_STATUS[cause.type], cause.message)
+        return Refusal(_UPDATE_STATUS[cause.type], cause.message, refusal_fields(cause))
     message = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
     return unprocessable(message)
 

@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 
 from api import idempotency
 from api.auth import Principal
-from api.errors import unprocessable
+from api.errors import Refusal, refused, unprocessable
 from api.idempotency import Scope
 from api.inputs import case_info, parse
 from api.temporal_gateway import PROCESS_LABELS
 from readmodel import repository as repo
 from readmodel.models import Case, Process
 from runtime.settings import Settings
-from workflows.model import StartContext
+from workflows.model import StartContext, fields_of
 from workflows.process import ProcessWorkflow
 from workflows.profiles import Profile
 
@@ -179,6 +179,6 @@ def build(
     try:
         return cls.build_input(request, ctx)
     except PermissionError as error:  # the caller may start the type, but not this case or kind of it
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error
+        raise Refusal(status.HTTP_403_FORBIDDEN, str(error), fields_of(error)) from error
     except ValueError as error:
-        raise unprocessable(str(error)) from error
+        raise refused(error) from error

@@ -168,11 +168,17 @@ class CaseEventWorkflow(ProcessWorkflow):
     def _check_confirm_end(self, action: ConfirmEnd) -> None:
         self.steps.check("confirm_end", action)
         if not action.confirmed_with_person:
-            raise invalid("END-1: bekräfta slutdatumet med personen (confirmed_with_person).")
+            raise invalid(
+                "END-1: bekräfta slutdatumet med personen (confirmed_with_person).", "confirmed_with_person"
+            )
         unknown = set(action.ended_decision_ids) - {d.decision_id for d in self.inp.decisions}
         unknown |= set(action.ended_order_ids) - set(self.inp.open_orders)
         if unknown:
-            raise invalid(f"Okända beslut eller beställningar i ärendet: {', '.join(sorted(unknown))}.")
+            raise invalid(
+                f"Okända beslut eller beställningar i ärendet: {', '.join(sorted(unknown))}.",
+                "ended_decision_ids",
+                "ended_order_ids",
+            )
         starts = [
             d.start_date
             for d in self.inp.decisions
@@ -189,7 +195,9 @@ class CaseEventWorkflow(ProcessWorkflow):
     def _check_confirm_pause(self, action: ConfirmPause) -> None:
         self.steps.check("confirm_pause", action)
         if not action.confirmed_with_person:
-            raise invalid("END-3: bekräfta perioden med personen (confirmed_with_person).")
+            raise invalid(
+                "END-3: bekräfta perioden med personen (confirmed_with_person).", "confirmed_with_person"
+            )
         with rule_check():
             rules.check_period(action.starts_on, action.ends_on, workflow.now(), self.inp.case_from)
 
@@ -202,7 +210,9 @@ class CaseEventWorkflow(ProcessWorkflow):
         self.steps.check("handle_time_adjustment", action)
         minutes = action.adjusted_minutes
         if minutes is not None and not 0 <= minutes <= rules.MAX_MONTH_MINUTES:
-            raise invalid(f"adjusted_minutes ska vara 0–{rules.MAX_MONTH_MINUTES} minuter.")
+            raise invalid(
+                f"adjusted_minutes ska vara 0–{rules.MAX_MONTH_MINUTES} minuter.", "adjusted_minutes"
+            )
 
     # -- reactions --------------------------------------------------------------------------
 

@@ -143,7 +143,7 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
             raise not_open(str(error)) from error
         self.steps.check("register_visit", action)
         if action.note_type != rules.NOTE_TYPE:
-            raise invalid(f"Anteckningen ska vara av typen [{rules.NOTE_TYPE}].")
+            raise invalid(f"Anteckningen ska vara av typen [{rules.NOTE_TYPE}].", "note_type")
         with rule_check():
             rules.check_visit(
                 month=self.inp.month,

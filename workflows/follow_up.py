@@ -120,11 +120,11 @@ class FollowUpWorkflow(ProcessWorkflow):
     def _check_plan(self, action: Plan) -> None:
         self.steps.check("plan", action)
         if action.planned_at.tzinfo is None:
-            raise invalid("Tiden för uppföljningen måste anges med tidszon.")
+            raise invalid("Tiden för uppföljningen måste anges med tidszon.", "planned_at")
         if action.planned_at < workflow.now():
-            raise invalid("Uppföljningen kan inte planeras till en tid som redan har passerat.")
+            raise invalid("Uppföljningen kan inte planeras till en tid som redan har passerat.", "planned_at")
         if action.planned_at.year not in calendar.YEARS or (action.planned_at - workflow.now()).days > 366:
-            raise invalid("Uppföljningen planeras inom ett år.")
+            raise invalid("Uppföljningen planeras inom ett år.", "planned_at")
 
     @workflow.update
     async def submit_report(self, action: SubmitReport) -> ProcessState:
@@ -167,7 +167,10 @@ class FollowUpWorkflow(ProcessWorkflow):
         if action.outcome == "new_decision":
             decision = action.new_decision
             if decision is None or not decision.services:
-                raise invalid("Ett nytt beslut behöver minst en insats (new_decision.services).")
+                raise invalid(
+                    "Ett nytt beslut behöver minst en insats (new_decision.services).",
+                    "new_decision.services",
+                )
             if decision.order_items and not self.inp.provider_id:
                 raise invalid("Ärendet har ingen utförare att skicka beställningen till.")
             with rule_check():  # the limits of an order started over POST /processes
@@ -177,7 +180,9 @@ class FollowUpWorkflow(ProcessWorkflow):
         if action.outcome == "services_ended":
             known = [d.decision_id for d in self.inp.decisions]
             if not action.ended_decision_ids or set(action.ended_decision_ids) - set(known):
-                raise invalid(f"Ange vilka av ärendets beslut som upphör ({', '.join(known)}).")
+                raise invalid(
+                    f"Ange vilka av ärendets beslut som upphör ({', '.join(known)}).", "ended_decision_ids"
+                )
             starts = [d.start_date for d in self.inp.decisions if d.decision_id in action.ended_decision_ids]
             with rule_check():  # END-1: a plausible end, not before the decisions started
                 rules.check_services_end(self._ended_on(action), starts, workflow.now())

@@ -236,7 +236,7 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
         if self.current is not None or self._start_now is not None:
             raise not_open(f"En uppföljning pågår redan ({self.current}).")
         if not action.reason.strip():
-            raise invalid("Ange varför uppföljningen behövs nu (ändrat behov, klagomål, ...).")
+            raise invalid("Ange varför uppföljningen behövs nu (ändrat behov, klagomål, ...).", "reason")
 
     # -- reactions --------------------------------------------------------------------------
 

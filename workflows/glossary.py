@@ -155,7 +155,7 @@ PROCESS_FIELD_LABELS: dict[str, dict[str, str]] = {
     },
     "follow-up-cycle": {"reason": "Varför nu (ändrat behov, klagomål, ...)"},
     # The registration of a case (api.ui.cases.CaseForm): the case's provider, no default.
-    "cases": {"provider_id": "Utförare"},
+    "cases": {"provider_id": "Utförare", "decisions": "Gällande beslut"},
 }
 
 CHOICE_LABELS: dict[str, str] = {

@@ -54,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         SENIOR_CASE_WORKER,
         Action,
         Actor,
+        FieldError,
         ProcessState,
         StartContext,
         rule_check,
@@ -112,7 +113,10 @@ class HomecomingWorkflow(ProcessWorkflow):
         for item in inp.items:
             limits.check_name(item.name, "insatsen", required=True)
         if inp.night_help_minutes is not None and not 0 < inp.night_help_minutes <= 100_000:
-            raise ValueError("Natthjälpens tid (night_help_minutes) anges i minuter per månad, 1-100000.")
+            raise FieldError(
+                "Natthjälpens tid (night_help_minutes) anges i minuter per månad, 1-100000.",
+                "night_help_minutes",
+            )
 
     @workflow.init
     def __init__(self, inp: HomecomingInput) -> None:
@@ -177,8 +181,10 @@ class HomecomingWorkflow(ProcessWorkflow):
     def _check_send_team_info(self, action: SendTeamInfo) -> None:
         self.steps.check("send_team_info", action)
         with rule_check():
-            limits.check_text(action.information, "informationen till hemgångsteamet", required=True)
-            limits.check_text(action.contacts, "kontaktuppgifterna")
+            limits.check_text(
+                action.information, "informationen till hemgångsteamet", required=True, at="information"
+            )
+            limits.check_text(action.contacts, "kontaktuppgifterna", at="contacts")
 
     @workflow.update
     async def send_order(self, action: SendOrder) -> ProcessState:
@@ -189,10 +195,13 @@ class HomecomingWorkflow(ProcessWorkflow):
         self.steps.check("send_order", action)
         with rule_check():
             rules.check_order_start(action.start_date, workflow.now())
-            for text in (action.other, action.alarm_other, action.night_other):
-                limits.check_text(text, "övrigt")
+            for name in ("other", "alarm_other", "night_other"):
+                limits.check_text(getattr(action, name), "övrigt", at=name)
             if self.inp.mode != rules.SIMPLIFIED and (action.alarm_other or action.night_other):
-                raise ValueError("Larmteamet och nattdistriktet får beställningar bara vid förenklat beslut.")
+                raise FieldError(
+                    "Larmteamet och nattdistriktet får beställningar bara vid förenklat beslut.",
+                    *(name for name in ("alarm_other", "night_other") if getattr(action, name)),
+                )
 
     @workflow.update
     async def announce_handover(self, action: AnnounceHandover) -> ProcessState:
@@ -205,9 +214,9 @@ class HomecomingWorkflow(ProcessWorkflow):
             rules.check_handover(
                 self.inp.mode, action.handover_date, action.planned_at, action.services, self._when(action)
             )
-            limits.check_text(action.note, "anteckningen")
+            limits.check_text(action.note, "anteckningen", at="note")
             for service in action.services:
-                limits.check_name(service, "insatsen")
+                limits.check_name(service, "insatsen", at="services")
 
     @workflow.update
     async def dialogue(self, action: Dialogue) -> ProcessState:
@@ -217,7 +226,9 @@ class HomecomingWorkflow(ProcessWorkflow):
     def _check_dialogue(self, action: Dialogue) -> None:
         self.steps.check("dialogue", action)
         with rule_check():
-            limits.check_text(action.note, "vad dialogen med hemgångsteamet kom fram till", required=True)
+            limits.check_text(
+                action.note, "vad dialogen med hemgångsteamet kom fram till", required=True, at="note"
+            )
 
     @workflow.update
     async def follow_up(self, action: FollowUp) -> ProcessState:
@@ -230,9 +241,9 @@ class HomecomingWorkflow(ProcessWorkflow):
             rules.check_follow_up(
                 action.new_decision, action.services, action.decision_date, self._decision_window()
             )
-            limits.check_text(action.note, "anteckningen")
+            limits.check_text(action.note, "anteckningen", at="note")
             for service in action.services:
-                limits.check_name(service, "insatsen")
+                limits.check_name(service, "insatsen", at="services")
 
     @workflow.update
     async def move_order(self, action: MoveOrder) -> ProcessState:
@@ -252,9 +263,9 @@ class HomecomingWorkflow(ProcessWorkflow):
                 action.items,
             )
             limits.check_id(action.provider_id, "provider_id")
-            limits.check_text(action.other, "övrigt")
+            limits.check_text(action.other, "övrigt", at="other")
             for item in action.items:
-                limits.check_name(item.name, "insatsen", required=True)
+                limits.check_name(item.name, "insatsen", required=True, at="items")
 
     @workflow.update
     async def request_takeover(self, action: RequestTakeover) -> ProcessState:
@@ -264,7 +275,9 @@ class HomecomingWorkflow(ProcessWorkflow):
     def _check_request_takeover(self, action: RequestTakeover) -> None:
         self.steps.check("request_takeover", action)
         with rule_check():
-            limits.check_text(action.reason, "skälet till att hemgångsteamet ska ta över", required=True)
+            limits.check_text(
+                action.reason, "skälet till att hemgångsteamet ska ta över", required=True, at="reason"
+            )
             rules.check_period(action.period_start, action.period_end, self._when(action))
 
     @workflow.update
@@ -275,9 +288,9 @@ class HomecomingWorkflow(ProcessWorkflow):
     def _check_hand_back(self, action: HandBack) -> None:
         self.steps.check("hand_back", action)
         with rule_check():
-            rules.check_date_ahead(action.back_on, self._when(action), "Datum för återlämning")
+            rules.check_date_ahead(action.back_on, self._when(action), "Datum för återlämning", "back_on")
             rules.check_hand_back(action.back_on, self.moved_to_team_on)  # HT-5
-            limits.check_text(action.note, "anteckningen")
+            limits.check_text(action.note, "anteckningen", at="note")
 
     # -- reactions --------------------------------------------------------------------------
 

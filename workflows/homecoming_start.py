@@ -7,7 +7,7 @@ from typing import Any
 
 from workflows import calendar, limits
 from workflows.io.homecoming import HomecomingInput, StartHomecoming
-from workflows.model import CASE_WORKER, PROVIDER, StartContext
+from workflows.model import CASE_WORKER, PROVIDER, FieldError, FieldPermissionError, StartContext
 from workflows.profiles import Profile
 from workflows.rules import homecoming as rules
 
@@ -21,25 +21,32 @@ def build_input(request: StartHomecoming, ctx: StartContext) -> HomecomingInput:
     if request.mode == rules.REVERSE:
         return _reverse(request, ctx)
     if actor.role != CASE_WORKER:
-        raise PermissionError("Hemgång med hemgångsteam startas av biståndshandläggaren (HT-1).")
+        raise FieldPermissionError("Hemgång med hemgångsteam startas av biståndshandläggaren (HT-1).", "mode")
     decided = request.decision_date or calendar.local_date(ctx.now)
     rules.check_order_start(decided, ctx.now)
     if request.mode == rules.SIMPLIFIED:
         rules.check_simplified_start(request.night_help_minutes, profile.homecoming_standard_minutes)
         if request.items:
-            raise ValueError("Vid förenklat beslut bestäms insatserna av schablonen (HT-2): ange inga items.")
+            raise FieldError(
+                "Vid förenklat beslut bestäms insatserna av schablonen (HT-2): ange inga insatser (items).",
+                "items",
+            )
     else:
         if not request.items:
-            raise ValueError("Ange insatserna i beslutet om hemtjänst (items).")
+            raise FieldError("Ange insatserna i beslutet om hemtjänst (items).", "items")
         if request.night_help_minutes or request.safety_alarm or request.meal_distribution:
-            raise ValueError(
-                "Natthjälp, trygghetslarm och matdistribution i egna beställningar hör till förenklat beslut."
+            raise FieldError(
+                "Natthjälp, trygghetslarm och matdistribution i egna beställningar "
+                "hör till förenklat beslut.",
+                "night_help_minutes",
+                "safety_alarm",
+                "meal_distribution",
             )
         for item in request.items:
             limits.check_name(item.name, "insatsen", required=True)
     chosen = request.chosen_provider_id or case.provider_id
     if chosen == team:
-        raise ValueError("Vald hemtjänst kan inte vara hemgångsteamet.")
+        raise FieldError("Vald hemtjänst kan inte vara hemgångsteamet.", "chosen_provider_id")
     rules.check_discharge(
         profile.homecoming.discharge_rule, request.origin, request.discharge_need, request.called_at, ctx.now
     )
@@ -63,6 +70,18 @@ def build_input(request: StartHomecoming, ctx: StartContext) -> HomecomingInput:
     )
 
 
+# HT-5: what a request for the team to take over a period does not give (only the mode and origin).
+REVERSE_NOT_GIVEN = (
+    "items",
+    "night_help_minutes",
+    "safety_alarm",
+    "meal_distribution",
+    "discharge_need",
+    "called_at",
+    "chosen_provider_id",
+)
+
+
 def _reverse(request: StartHomecoming, ctx: StartContext) -> HomecomingInput:
     """HT-5: for a case with a provider, started by the case worker or that provider."""
     assert ctx.case is not None
@@ -71,17 +90,9 @@ def _reverse(request: StartHomecoming, ctx: StartContext) -> HomecomingInput:
         raise ValueError("Ärendet har ingen hemtjänstutförare som kan be hemgångsteamet ta över (HT-5).")
     if ctx.actor.role == PROVIDER and ctx.actor.org != provider:
         raise PermissionError(f"Ärendet hör till utföraren {provider}, inte {ctx.actor.org}.")
-    extra = (
-        request.items
-        or request.night_help_minutes
-        or request.safety_alarm
-        or request.meal_distribution
-        or request.discharge_need
-        or request.called_at
-        or request.chosen_provider_id
-    )
+    extra = [name for name in REVERSE_NOT_GIVEN if getattr(request, name)]
     if extra:
-        raise ValueError("När hemgångsteamet tar över en period (reverse) anges bara läget.")
+        raise FieldError("När hemgångsteamet tar över en period anges bara läget.", *extra)
     return HomecomingInput(
         case_id=ctx.case_id,
         profile=ctx.profile,

@@ -9,10 +9,12 @@ here first, it is a refused start or a rejected action with a Swedish reason ins
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import date, datetime
 from typing import Any
 
 from workflows import calendar
+from workflows.model import FieldError
 
 # Free text (notes, descriptions, an order's "övrigt", a message body): about 4 pages, at most
 # 40 KB in UTF-8, far below Temporal's 2 MB payload limit. The API's edge uses the same number.
@@ -83,14 +85,28 @@ def text_problem(text: str, limit: int) -> tuple[str, str] | None:
     return None
 
 
-def check_text(value: str, field: str, limit: int = FREE_TEXT_MAX, required: bool = False) -> None:
+# A field's name as the dataclasses spell it (``provider_contact``, ``items.name``).
+FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
+
+
+def _fields(field: str, at: str | None) -> tuple[str, ...]:
+    """The input a refusal is about: ``at``, else ``field`` when it is a field's name (not words)."""
+    if at:
+        return (at,)
+    return (field,) if FIELD_NAME.fullmatch(field) else ()
+
+
+def check_text(
+    value: str, field: str, limit: int = FREE_TEXT_MAX, required: bool = False, at: str | None = None
+) -> None:
     """A process's text within the system's limits (``text_problem``); ``required``: not blank.
-    Raises ValueError in Swedish naming ``field``."""
+    Raises a FieldError in Swedish naming ``field`` (about the input ``at``, by default ``field``
+    when that is a field's name)."""
     if required and not value.strip():
-        raise ValueError(f"Ange {field}.")
+        raise FieldError(f"Ange {field}.", *_fields(field, at))
     problem = text_problem(value, limit)
     if problem is not None:
-        raise ValueError(f"{field} {problem[1]} (nu {len(value)} tecken).")
+        raise FieldError(f"{field} {problem[1]} (nu {len(value)} tecken).", *_fields(field, at))
 
 
 def check_id(value: str | None, field: str) -> None:
@@ -99,6 +115,6 @@ def check_id(value: str | None, field: str) -> None:
         check_text(value, field, ID_MAX)
 
 
-def check_name(value: str, field: str, required: bool = False) -> None:
+def check_name(value: str, field: str, required: bool = False, at: str | None = None) -> None:
     """A person's or a service's name within the read model's name columns."""
-    check_text(value, field, NAME_MAX, required)
+    check_text(value, field, NAME_MAX, required, at)

@@ -155,7 +155,7 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
     def _check_phone_provider(self, action: PhoneProvider) -> None:
         self.steps.check("phone_provider", action)
         if not action.phoned_name.strip():
-            raise invalid("Ange vem hos utföraren som kontaktades.")
+            raise invalid("Ange vem hos utföraren som kontaktades.", "phoned_name")
 
     @workflow.update
     async def decide(self, action: Decide) -> ProcessState:
@@ -184,7 +184,7 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
     def _check_send_order(self, action: SendOrder) -> None:
         self.steps.check("send_order", action)
         if not action.items:
-            raise invalid("En beställning måste innehålla minst en insats.")
+            raise invalid("En beställning måste innehålla minst en insats.", "items")
         with rule_check():
             rules.check_order_start(action.start_date, self.decision_date, self.help_started_at)
 

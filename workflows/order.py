@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.model import (
         CASE_WORKER,
         Action,
+        FieldError,
         ProcessState,
         StartContext,
         invalid,
@@ -76,7 +77,9 @@ class OrderWorkflow(ProcessWorkflow):
         )
         known = {decision.decision_id for decision in ctx.case.decisions}
         if request.decision_id is not None and request.decision_id not in known:
-            raise ValueError("Beslutet som beställningen anger finns inte bland ärendets gällande beslut.")
+            raise FieldError(
+                "Beslutet som beställningen anger finns inte bland ärendets gällande beslut.", "decision_id"
+            )
         assert provider is not None  # checked above
         return OrderInput(
             case_id=ctx.case_id,
@@ -95,11 +98,13 @@ class OrderWorkflow(ProcessWorkflow):
     def check_input(cls, inp: OrderInput) -> None:
         super().check_input(inp)
         if not inp.provider_id.strip():
-            raise ValueError("Beställningen saknar utförare (provider_id).")
+            raise FieldError("Beställningen saknar utförare (provider_id).", "provider_id")
         if not inp.items:
-            raise ValueError("En beställning måste innehålla minst en insats.")
+            raise FieldError("En beställning måste innehålla minst en insats.", "items")
         if inp.executed_since is not None and inp.executed_since > inp.start_date:
-            raise ValueError("Stödet kan inte ha börjat ges (executed_since) efter startdatumet.")
+            raise FieldError(
+                "Stödet kan inte ha börjat ges (executed_since) efter startdatumet.", "start_date"
+            )
 
     @workflow.init
     def __init__(self, inp: OrderInput) -> None:
@@ -199,7 +204,7 @@ class OrderWorkflow(ProcessWorkflow):
     def _check_report_not_executable(self, action: ReportNotExecutable) -> None:
         self.steps.check("report_not_executable", action)
         if not action.reason.strip():
-            raise invalid("Ange orsaken till att beställningen inte kan verkställas.")
+            raise invalid("Ange orsaken till att beställningen inte kan verkställas.", "reason")
 
     @workflow.update
     async def review_not_executed(self, action: ReviewNotExecuted) -> ProcessState:

@@ -130,12 +130,13 @@ class Steps:
         occurred = payload.occurred_at
         if occurred is not None:
             if occurred > workflow.now() + CLOCK_SKEW:
-                raise invalid("occurred_at ligger i framtiden.")
+                raise invalid("occurred_at ligger i framtiden.", "occurred_at")
             earliest = step.not_before or step.opened_at
             if occurred < earliest - CLOCK_SKEW:
                 raise invalid(
                     f"occurred_at {_stamp(occurred)} ligger före {_stamp(earliest)}: "
-                    f"steget '{step.title}' kan inte ha utförts tidigare."
+                    f"steget '{step.title}' kan inte ha utförts tidigare.",
+                    "occurred_at",
                 )
         return step
 

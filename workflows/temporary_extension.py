@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
         StartTemporaryExtension,
         TemporaryExtensionInput,
     )
-    from workflows.model import PROVIDER, Action, ProcessState, StartContext, invalid, rule_check
+    from workflows.model import PROVIDER, Action, FieldError, ProcessState, StartContext, invalid, rule_check
     from workflows.process import ProcessWorkflow
     from workflows.profiles import Deadlines, provider_mailbox
     from workflows.rules import temporary_extension as rules
@@ -71,9 +71,9 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
             raise ValueError(f"Ärendet hör till utföraren {provider}, inte {ctx.actor.org}.")
         rules.check_started_on(request.started_on, ctx.now, ctx.profile.deadlines)
         if not request.inserted.strip():
-            raise ValueError("Beskriv vilket stöd som satts in (inserted).")
+            raise FieldError("Beskriv vilket stöd som satts in (inserted).", "inserted")
         if not request.reason.strip():
-            raise ValueError("Beskriv varför stödet satts in (reason).")
+            raise FieldError("Beskriv varför stödet satts in (reason).", "reason")
         limits.check_text(request.inserted, "inserted")
         limits.check_text(request.reason, "reason")
         return TemporaryExtensionInput(
@@ -97,7 +97,7 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
         limits.check_text(inp.reason, "reason", required=True)
         limits.check_id(inp.provider_id, "provider_id")
         if inp.started_on > calendar.local_date(inp.reported_at):
-            raise ValueError(f"started_on {inp.started_on.isoformat()} ligger efter anmälan.")
+            raise FieldError(f"started_on {inp.started_on.isoformat()} ligger efter anmälan.", "started_on")
 
     @workflow.init
     def __init__(self, inp: TemporaryExtensionInput) -> None:
@@ -173,7 +173,9 @@ class TemporaryExtensionWorkflow(ProcessWorkflow):
     def _check_follow_up(self, action: FollowUp) -> None:
         self.steps.check("follow_up", action)
         if not action.provider_contact.strip():
-            raise invalid("Ange vem hos utföraren uppföljningen gjordes med (provider_contact).")
+            raise invalid(
+                "Ange vem hos utföraren uppföljningen gjordes med (provider_contact).", "provider_contact"
+            )
         _check_texts(note=action.note)
         with rule_check():
             limits.check_name(action.provider_contact, "provider_contact")

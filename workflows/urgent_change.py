@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         SENIOR_CASE_WORKER,
         SYSTEM,
         Action,
+        FieldError,
         ProcessState,
         StartContext,
         invalid,
@@ -72,7 +73,7 @@ class UrgentChangeWorkflow(ProcessWorkflow):
             raise PermissionError(f"Ärendet hör till utföraren {provider}, inte {ctx.actor.org}.")
         rules.check_start(request.started_at, ctx.now, plausibility.case_known_since(ctx.case))
         if not request.description.strip():
-            raise ValueError("Beskriv förändringen och det stöd som satts in (description).")
+            raise FieldError("Beskriv förändringen och det stöd som satts in (description).", "description")
         communication.check_reported_for_person(
             request.person_can_contact, request.reported_for_person_reason, "reported_for_person_reason"
         )
@@ -193,7 +194,7 @@ class UrgentChangeWorkflow(ProcessWorkflow):
     def _check_escalate(self, action: Escalate) -> None:
         self.steps.check("escalate", action)
         if not action.reason.strip():  # COM-7
-            raise invalid("Ange anledningen till den extra prioriteten (reason).")
+            raise invalid("Ange anledningen till den extra prioriteten (reason).", "reason")
 
     # -- reactions --------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from workflows.model import (
     PROVIDER,
     SENIOR_CASE_WORKER,
     Actor,
+    FieldError,
 )
 from workflows.profiles import Profile
 from workflows.rules import plausibility
@@ -79,7 +80,7 @@ def month_start(month: str) -> date:
     """The first day of "YYYY-MM"; ValueError (Swedish) for anything else."""
     match = _MONTH.match(month)
     if match is None or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"Månaden ska anges som ÅÅÅÅ-MM (fick {month!r}).")
+        raise FieldError(f"Månaden ska anges som ÅÅÅÅ-MM (fick {month!r}).", "month")
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 
@@ -91,26 +92,26 @@ def check_report(report: Report, now: datetime, case_from: date | None = None) -
     if isinstance(report, ServiceEndedReport):
         plausibility.check_date_in_case("ended_on", report.ended_on, now, case_from)
         if not [s for s in report.services if s.strip()]:
-            raise ValueError("Ange vilka insatser som upphört (services).")
+            raise FieldError("Ange vilka insatser som upphört (services).", "services")
     elif isinstance(report, DeathReport):
         plausibility.check_date_in_case("died_on", report.died_on, now, case_from)
         if report.died_on > calendar.local_date(now):
-            raise ValueError(f"died_on ({report.died_on}) ligger i framtiden.")
+            raise FieldError(f"died_on ({report.died_on}) ligger i framtiden.", "died_on")
     elif isinstance(report, PauseReport):
         check_period(report.starts_on, report.ends_on, now, case_from)
         if report.scope == "services" and not [s for s in report.services if s.strip()]:
-            raise ValueError("Ange vilka insatser som får uppehåll (services).")
+            raise FieldError("Ange vilka insatser som får uppehåll (services).", "services")
     else:
         first = month_start(report.month)
         plausibility.check_date_in_case("month", first, now, _month_of(case_from))
         if first > calendar.local_date(now):
-            raise ValueError(f"Månaden {report.month} har inte börjat.")
+            raise FieldError(f"Månaden {report.month} har inte börjat.", "month")
         for name in ("ordered_minutes", "performed_minutes"):
             minutes = getattr(report, name)
             if not 0 <= minutes <= MAX_MONTH_MINUTES:
-                raise ValueError(f"{name} ska vara 0–{MAX_MONTH_MINUTES} minuter (fick {minutes}).")
+                raise FieldError(f"{name} ska vara 0–{MAX_MONTH_MINUTES} minuter (fick {minutes}).", name)
         if report.ordered_minutes == report.performed_minutes:
-            raise ValueError("Beställd och utförd tid är lika: ingen justering behövs.")
+            raise FieldError("Beställd och utförd tid är lika: ingen justering behövs.", "performed_minutes")
 
 
 def _month_of(day: date | None) -> date | None:
@@ -123,7 +124,7 @@ def check_period(starts_on: date, ends_on: date | None, now: datetime, case_from
     if ends_on is not None:
         plausibility.check_date_in_case("ends_on", ends_on, now, case_from)
         if ends_on < starts_on:
-            raise ValueError(f"Uppehållet slutar ({ends_on}) före det börjar ({starts_on}).")
+            raise FieldError(f"Uppehållet slutar ({ends_on}) före det börjar ({starts_on}).", "ends_on")
 
 
 def check_end(ended_on: date, decision_starts: list[date], now: datetime, case_from: date | None) -> None:
@@ -132,7 +133,7 @@ def check_end(ended_on: date, decision_starts: list[date], now: datetime, case_f
     plausibility.check_date_in_case("ended_on", ended_on, now, case_from)
     latest = max(decision_starts, default=None)
     if latest is not None and ended_on < latest:
-        raise ValueError(f"Slutdatumet ({ended_on}) ligger före beslutets start ({latest}).")
+        raise FieldError(f"Slutdatumet ({ended_on}) ligger före beslutets start ({latest}).", "ended_on")
 
 
 def feedback_due(reported_at: datetime, profile: Profile) -> datetime:

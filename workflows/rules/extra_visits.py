@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal, Protocol
 
 from workflows import calendar
+from workflows.model import FieldError
 
 VisitKind = Literal["extra_visit", "extra_on_ordinary"]
 EXTRA_VISIT: VisitKind = "extra_visit"  # besök utanför beställningen: all its services are extra
@@ -63,13 +64,13 @@ def parse_month(month: str) -> date:
     """``"2026-11"`` -> the first day of that month."""
     found = _MONTH.match(month.strip())
     if found is None:
-        raise ValueError(f"Månaden '{month}' ska anges som ÅÅÅÅ-MM, t.ex. 2026-11.")
+        raise FieldError(f"Månaden '{month}' ska anges som ÅÅÅÅ-MM, t.ex. 2026-11.", "month")
     year, number = int(found.group(1)), int(found.group(2))
     if not 1 <= number <= 12:
-        raise ValueError(f"Månaden '{month}' finns inte.")
+        raise FieldError(f"Månaden '{month}' finns inte.", "month")
     first = date(year, number, 1)
     if year not in calendar.YEARS:
-        raise ValueError(f"Månaden '{month}' ligger utanför kalenderns år.")
+        raise FieldError(f"Månaden '{month}' ligger utanför kalenderns år.", "month")
     return first
 
 
@@ -106,10 +107,11 @@ def check_registration_open(month: str, at: datetime) -> None:
     """UC-5: a registration after the deadline is rejected with the deadline in the message."""
     if not is_registration_open(month, at):
         closes = calendar.local(registration_closes_at(month))
-        raise ValueError(
+        raise FieldError(
             f"Registreringen av extra insatser för {month_label(month)} stängde "
             f"{closes:%Y-%m-%d %H:%M} (första vardagen i månaden efter). "
-            f"Registreringen {calendar.local(at):%Y-%m-%d %H:%M} är för sen; kontakta handläggaren."
+            f"Registreringen {calendar.local(at):%Y-%m-%d %H:%M} är för sen; kontakta handläggaren.",
+            "visit_date",
         )
 
 
@@ -118,7 +120,7 @@ def check_start(month: str, now: datetime) -> None:
     first = parse_month(month)
     today = calendar.local_date(now)
     if (first.year, first.month) > (today.year, today.month):
-        raise ValueError(f"Månaden {month_label(month)} har inte börjat än.")
+        raise FieldError(f"Månaden {month_label(month)} har inte börjat än.", "month")
     check_registration_open(month, now)
 
 
@@ -136,17 +138,19 @@ def check_visit(
     services (all extra for an extra visit), gives the extra minutes for extras on an ordinary
     visit, and carries the reason for the note of type "Extra insatser"."""
     if not in_month(visit_date, month):
-        raise ValueError(f"Besöket {visit_date} ligger inte i {month_label(month)}.")
+        raise FieldError(f"Besöket {visit_date} ligger inte i {month_label(month)}.", "visit_date")
     if visit_date > calendar.local_date(now):
-        raise ValueError(f"Besöksdatum {visit_date} ligger i framtiden.")
+        raise FieldError(f"Besöksdatum {visit_date} ligger i framtiden.", "visit_date")
     if not [name for name in services if name.strip()]:
-        raise ValueError("Ange minst en utförd insats.")
+        raise FieldError("Ange minst en utförd insats.", "services")
     if kind == EXTRA_ON_ORDINARY and (minutes is None or minutes <= 0):
-        raise ValueError("Ange tiden i minuter för de extra insatserna på det ordinarie besöket.")
+        raise FieldError("Ange tiden i minuter för de extra insatserna på det ordinarie besöket.", "minutes")
     if minutes is not None and minutes <= 0:
-        raise ValueError("Tiden för extra insatser måste vara fler än 0 minuter.")
+        raise FieldError("Tiden för extra insatser måste vara fler än 0 minuter.", "minutes")
     if not reason.strip():
-        raise ValueError(f"En anteckning av typen [{NOTE_TYPE}] med orsaken till de extra insatserna krävs.")
+        raise FieldError(
+            f"En anteckning av typen [{NOTE_TYPE}] med orsaken till de extra insatserna krävs.", "reason"
+        )
 
 
 def review_due(opened_at: datetime) -> datetime:
@@ -221,32 +225,44 @@ def check_review(decisions: Sequence[Decision], visits: list[Visit]) -> None:
     """UC-5: each decision concerns another visit pending review; a question has its text, and a
     lasting need comes only with an approval."""
     seen: set[str] = set()
-    for decision in decisions:
+    for index, decision in enumerate(decisions):
         visit = find_visit(visits, decision.visit_id)
         if visit is None:
-            raise ValueError(f"Det finns inget extra besök {decision.visit_id}.")
+            raise FieldError(
+                f"Det finns inget extra besök {decision.visit_id}.", f"decisions.{index}.visit_id"
+            )
         if decision.visit_id in seen:
-            raise ValueError(f"Besöket {decision.visit_id} förekommer flera gånger i granskningen.")
+            raise FieldError(
+                f"Besöket {decision.visit_id} förekommer flera gånger i granskningen.",
+                f"decisions.{index}.visit_id",
+            )
         seen.add(decision.visit_id)
         if visit.status not in PENDING_REVIEW:
-            raise ValueError(
-                f"Besöket {visit.visit_id} väntar inte på granskning (status: {STATUS_LABELS[visit.status]})."
+            raise FieldError(
+                f"Besöket {visit.visit_id} väntar inte på granskning "
+                f"(status: {STATUS_LABELS[visit.status]}).",
+                f"decisions.{index}.visit_id",
             )
         if decision.decision == "question" and not decision.question.strip():
-            raise ValueError(f"Skriv frågan till utföraren om besöket {visit.visit_id}.")
+            raise FieldError(
+                f"Skriv frågan till utföraren om besöket {visit.visit_id}.", f"decisions.{index}.question"
+            )
         if decision.lasting_need and decision.decision != "approve":
-            raise ValueError("Ett varaktigt behov kan bara anges när den extra insatsen godkänns.")
+            raise FieldError(
+                "Ett varaktigt behov kan bara anges när den extra insatsen godkänns.",
+                f"decisions.{index}.lasting_need",
+            )
 
 
 def check_answer(visits: list[Visit], visit_id: str, answer: str) -> None:
     """UC-5: the provider answers a visit's open question with a text."""
     visit = find_visit(visits, visit_id)
     if visit is None:
-        raise ValueError(f"Det finns inget extra besök {visit_id}.")
+        raise FieldError(f"Det finns inget extra besök {visit_id}.", "visit_id")
     if visit.status != QUESTIONED:
-        raise ValueError(f"Besöket {visit.visit_id} har ingen obesvarad fråga.")
+        raise FieldError(f"Besöket {visit.visit_id} har ingen obesvarad fråga.", "visit_id")
     if not answer.strip():
-        raise ValueError("Skriv ett svar på frågan.")
+        raise FieldError("Skriv ett svar på frågan.", "answer")
 
 
 def visit_text(visit: Visit) -> str:

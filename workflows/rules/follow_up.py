@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from workflows import calendar
+from workflows.model import FieldError
 from workflows.profiles import Profile
 from workflows.rules import plausibility
 from workflows.rules.new_urgent_case import add_months
@@ -120,6 +121,10 @@ REPORT_QUESTIONS = (
 )
 
 
+# FU-4: the input that holds the reason of each question of the report, in the questions' order.
+REASON_FIELDS = ("need_reason", "given_reason", "executed_reason", "attend_reason")
+
+
 def check_report(
     need_matches: bool,
     need_reason: str,
@@ -148,9 +153,10 @@ def check_report(
     ]
     if missing:
         which = ", ".join(str(n) for n in missing)
-        raise ValueError(
+        raise FieldError(
             f"Fråga {which} i mallen inför uppföljning behöver en motivering "
-            "(fråga 1-3 när svaret är nej, fråga 4 när svaret är ja)."
+            "(fråga 1-3 när svaret är nej, fråga 4 när svaret är ja).",
+            *(REASON_FIELDS[number - 1] for number in missing),
         )
 
 
@@ -184,16 +190,21 @@ def check_form(form: Form, provider_attends: bool, person_told_other_way: bool) 
     information is gathered another way. Raises ValueError in Swedish."""
     del form  # every form is allowed; the rule concerns only the provider's presence
     if not provider_attends and not person_told_other_way:
-        raise ValueError(
+        raise FieldError(
             "Utföraren deltar inte: bekräfta att personen har informerats om att utförarens "
-            "uppgifter inhämtas på annat sätt."
+            "uppgifter inhämtas på annat sätt.",
+            "person_told_other_way",
         )
 
 
 def check_consent(needed: bool, asked: bool, given: bool | None) -> None:
     """FU-10: consent is asked for each occasion that needs it and recorded; no general consent."""
     if needed and (not asked or given is None):
-        raise ValueError("Samtycke behövs för detta tillfälle: ange att det har efterfrågats och svaret.")
+        raise FieldError(
+            "Samtycke behövs för detta tillfälle: ange att det har efterfrågats och svaret.",
+            "consent_asked",
+            "consent_given",
+        )
 
 
 def join_services(services: Sequence[str]) -> str:
@@ -239,9 +250,13 @@ def check_new_decision(start: date, end: date | None, order_start: date | None, 
     plausibility.check_date_near("new_decision.start_date", start, now)
     if end is not None:
         if end < start:
-            raise ValueError(f"Beslutets slutdatum ({end}) ligger före startdatum ({start}).")
+            raise FieldError(
+                f"Beslutets slutdatum ({end}) ligger före startdatum ({start}).", "new_decision.end_date"
+            )
         if end.year not in calendar.YEARS:
-            raise ValueError(f"Beslutets slutdatum ({end}) ligger utanför kalenderns år.")
+            raise FieldError(
+                f"Beslutets slutdatum ({end}) ligger utanför kalenderns år.", "new_decision.end_date"
+            )
     if order_start is not None:
         plausibility.check_date_near("new_decision.order_start_date", order_start, now)
 
@@ -252,7 +267,7 @@ def check_services_end(ended_on: date, starts: Sequence[date], now: datetime) ->
     latest = max(starts, default=None)
     plausibility.check_date_in_case("ended_on", ended_on, now, None)
     if latest is not None and ended_on < latest:
-        raise ValueError(f"Slutdatumet ({ended_on}) ligger före beslutets start ({latest}).")
+        raise FieldError(f"Slutdatumet ({ended_on}) ligger före beslutets start ({latest}).", "ended_on")
 
 
 # -- ending and changes: END-4 (CAL-7), END-5, END-6 -------------------------------------------

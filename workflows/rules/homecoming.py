@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from workflows import calendar
+from workflows.model import FieldError
 from workflows.profiles import Deadlines, Homecoming
 from workflows.rules.order import ServiceItem
 
@@ -107,7 +108,9 @@ def simplified_orders(
 def check_simplified_start(night_minutes: int | None, standard_minutes: int) -> None:
     """HT-2: night help has its own time, a positive number of minutes per month."""
     if night_minutes is not None and not 0 < night_minutes <= 100_000:
-        raise ValueError("Natthjälpens tid (night_help_minutes) anges i minuter per månad, 1-100000.")
+        raise FieldError(
+            "Natthjälpens tid (night_help_minutes) anges i minuter per månad, 1-100000.", "night_help_minutes"
+        )
     if standard_minutes <= 0:
         raise ValueError("Kommunprofilens schablontid för hemgångsteam saknas.")
 
@@ -179,31 +182,36 @@ def check_handover(
     Returns the handover's local date. Raises ValueError in Swedish."""
     if mode == SIMPLIFIED:
         if handover_date is None:
-            raise ValueError("Ange överlämningsdatum (handover_date).")
+            raise FieldError("Ange överlämningsdatum (handover_date).", "handover_date")
         if planned_at is not None:
-            raise ValueError("Vid förenklat beslut anges överlämningsdatum, inte tidpunkt (planned_at).")
+            raise FieldError(
+                "Vid förenklat beslut anges överlämningsdatum, inte tidpunkt (planned_at).", "planned_at"
+            )
         day = handover_date
     else:
         if planned_at is None:
-            raise ValueError("Ange planerad tidpunkt för överlämningen (planned_at).")
+            raise FieldError("Ange planerad tidpunkt för överlämningen (planned_at).", "planned_at")
         if planned_at.tzinfo is None:
-            raise ValueError("planned_at måste anges med tidszon.")
+            raise FieldError("planned_at måste anges med tidszon.", "planned_at")
         if planned_at.astimezone(UTC) <= announced_at.astimezone(UTC):
-            raise ValueError("Den planerade överlämningen måste ligga efter meddelandet.")
+            raise FieldError("Den planerade överlämningen måste ligga efter meddelandet.", "planned_at")
         if not [s for s in services if s.strip()]:
-            raise ValueError("Ange de insatser som ska lämnas över (services), enligt mallen.")
+            raise FieldError("Ange de insatser som ska lämnas över (services), enligt mallen.", "services")
         day = calendar.local_date(planned_at)
-    check_date_ahead(day, announced_at, "Överlämningsdatum")
+    check_date_ahead(
+        day, announced_at, "Överlämningsdatum", "handover_date" if mode == SIMPLIFIED else "planned_at"
+    )
     return day
 
 
-def check_date_ahead(day: date, now: datetime, what: str) -> None:
-    """A date for something to come: not before today, within a year, in the calendar's years."""
+def check_date_ahead(day: date, now: datetime, what: str, at: str | None = None) -> None:
+    """A date for something to come: not before today, within a year, in the calendar's years;
+    ``at``: the input the date was given in."""
     today = calendar.local_date(now)
     if day < today:
-        raise ValueError(f"{what} {day} ligger före i dag ({today}).")
+        raise FieldError(f"{what} {day} ligger före i dag ({today}).", *((at,) if at else ()))
     if day > today + MAX_AHEAD:
-        raise ValueError(f"{what} {day} ligger mer än ett år fram i tiden.")
+        raise FieldError(f"{what} {day} ligger mer än ett år fram i tiden.", *((at,) if at else ()))
     calendar.is_holiday(day)  # outside the calendar's years: ValueError
 
 
@@ -212,11 +220,11 @@ def check_date_ahead(day: date, now: datetime, what: str) -> None:
 
 def check_period(start: date, end: date | None, now: datetime) -> None:
     """HT-5: the period the team takes over: from today at the earliest, ending after it starts."""
-    check_date_ahead(start, now, "Periodens början")
+    check_date_ahead(start, now, "Periodens början", "period_start")
     if end is not None:
         if end < start:
-            raise ValueError(f"Periodens slut {end} ligger före dess början {start}.")
-        check_date_ahead(end, now, "Periodens slut")
+            raise FieldError(f"Periodens slut {end} ligger före dess början {start}.", "period_end")
+        check_date_ahead(end, now, "Periodens slut", "period_end")
 
 
 # -- HT-6: discharge from hospital (Botkyrka) ---------------------------------------------------
@@ -253,19 +261,27 @@ def check_discharge(
     hospital called (unchanged) or the case worker was contacted (increased); elsewhere neither."""
     if not applies or origin != "hospital_discharge":
         if need is not None or called_at is not None:
-            raise ValueError("Regeln om utskrivning från sjukhus (HT-6) gäller inte här.")
+            raise FieldError(
+                "Regeln om utskrivning från sjukhus (HT-6) gäller inte här.",
+                *(
+                    name
+                    for name, value in (("discharge_need", need), ("called_at", called_at))
+                    if value is not None
+                ),
+            )
         return
     if need is None or called_at is None:
-        raise ValueError(
+        raise FieldError(
             "Ange behovet vid utskrivningen (discharge_need) och när sjukhuset ringde eller "
-            "handläggaren kontaktades (called_at)."
+            "handläggaren kontaktades (called_at).",
+            *(name for name, value in (("discharge_need", need), ("called_at", called_at)) if value is None),
         )
     if called_at.tzinfo is None:
-        raise ValueError("called_at måste anges med tidszon.")
+        raise FieldError("called_at måste anges med tidszon.", "called_at")
     if called_at > now:
-        raise ValueError("called_at ligger i framtiden.")
+        raise FieldError("called_at ligger i framtiden.", "called_at")
     if called_at < now - MAX_AHEAD:
-        raise ValueError("called_at ligger mer än ett år tillbaka.")
+        raise FieldError("called_at ligger mer än ett år tillbaka.", "called_at")
 
 
 # -- texts ----------------------------------------------------------------------------------------
@@ -299,7 +315,7 @@ def check_order_start(start_date: date, now: datetime) -> None:
     start on a day already passed, e.g. the HT-6 start day)."""
     today = calendar.local_date(now)
     if abs(start_date - today) > MAX_AHEAD:
-        raise ValueError(f"Startdatum {start_date} ligger mer än ett år från i dag ({today}).")
+        raise FieldError(f"Startdatum {start_date} ligger mer än ett år från i dag ({today}).", "start_date")
     calendar.is_holiday(start_date)  # outside the calendar's years: ValueError
 
 
@@ -312,17 +328,20 @@ def check_follow_up(
     named = [s for s in services if s.strip()]
     if not new_decision:
         if named or decision_date is not None:
-            raise ValueError("Insatser och beslutsdatum anges bara vid ett nytt beslut (new_decision).")
+            raise FieldError(
+                "Insatser och beslutsdatum anges bara vid ett nytt beslut (new_decision).", "new_decision"
+            )
         return
     if not named:
-        raise ValueError("Ange insatserna i det nya beslutet (services).")
+        raise FieldError("Ange insatserna i det nya beslutet (services).", "services")
     if decision_date is None:
-        raise ValueError("Ange beslutsdatum (decision_date), normalt överlämningsdatum.")
+        raise FieldError("Ange beslutsdatum (decision_date), normalt överlämningsdatum.", "decision_date")
     earliest, latest = window
     if not earliest <= decision_date <= latest:
-        raise ValueError(
+        raise FieldError(
             f"Det nya beslutet gäller från {earliest.isoformat()} till senast överlämningsdatumet "
-            f"{latest.isoformat()}, inte {decision_date.isoformat()}."
+            f"{latest.isoformat()}, inte {decision_date.isoformat()}.",
+            "decision_date",
         )
 
 
@@ -353,9 +372,10 @@ def takeover_move_due(asked_at: datetime, moves_on: date, rules: Deadlines) -> d
 def check_hand_back(back_on: date, team_from: date | None) -> None:
     """HT-5: the order moves back after the team took it over, not on or before that day."""
     if team_from is not None and back_on <= team_from:
-        raise ValueError(
+        raise FieldError(
             f"Beställningen kan flyttas tillbaka tidigast dagen efter att hemgångsteamet tog över "
-            f"({team_from.isoformat()}), inte {back_on.isoformat()}."
+            f"({team_from.isoformat()}), inte {back_on.isoformat()}.",
+            "back_on",
         )
 
 
@@ -381,17 +401,20 @@ def check_move(
     the day the provider takes back). Returns the receiver; raises ValueError in Swedish."""
     receiver = named or proposed
     if not receiver:
-        raise ValueError("Ange den valda hemtjänsten (provider_id).")
+        raise FieldError("Ange den valda hemtjänsten (provider_id).", "provider_id")
     if fixed and proposed is not None and receiver != proposed:
-        raise ValueError(f"Beställningen flyttas till {proposed}, inte {receiver}.")
+        raise FieldError(f"Beställningen flyttas till {proposed}, inte {receiver}.", "provider_id")
     if not fixed and receiver == team:
-        raise ValueError("Beställningen ska flyttas till den valda hemtjänsten, inte till hemgångsteamet.")
+        raise FieldError(
+            "Beställningen ska flyttas till den valda hemtjänsten, inte till hemgångsteamet.", "provider_id"
+        )
     if expected_start is not None and start_date != expected_start:
-        raise ValueError(
-            f"Den flyttade beställningen startar {expected_start.isoformat()}, inte {start_date}."
+        raise FieldError(
+            f"Den flyttade beställningen startar {expected_start.isoformat()}, inte {start_date}.",
+            "start_date",
         )
     if not items:
-        raise ValueError("En beställning måste innehålla minst en insats.")
+        raise FieldError("En beställning måste innehålla minst en insats.", "items")
     return receiver
 
 

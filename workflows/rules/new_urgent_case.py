@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from workflows import calendar
+from workflows.model import FieldError
 from workflows.profiles import Profile
 from workflows.rules import plausibility
 
@@ -75,16 +76,20 @@ def check_decision_date(
     decision is not dated before the day the case was reported. Raises ValueError in Swedish.
     """
     if decision_date > calendar.local_date(now):
-        raise ValueError(f"Beslutsdatum {decision_date} ligger i framtiden.")
+        raise FieldError(f"Beslutsdatum {decision_date} ligger i framtiden.", "decision_date")
     if help_started_at is None and reported_at is not None:
         reported_on = calendar.local_date(reported_at)
         if decision_date < reported_on:
-            raise ValueError(f"Beslutsdatum {decision_date} är före dagen ärendet anmäldes ({reported_on}).")
+            raise FieldError(
+                f"Beslutsdatum {decision_date} är före dagen ärendet anmäldes ({reported_on}).",
+                "decision_date",
+            )
     if help_started_at is not None:
         proposed = proposed_decision_date(help_started_at)
         if decision_date != proposed:
-            raise ValueError(
-                f"Beslutet ska dateras från den dag hjälpen påbörjades ({proposed}), inte {decision_date}."
+            raise FieldError(
+                f"Beslutet ska dateras från den dag hjälpen påbörjades ({proposed}), inte {decision_date}.",
+                "decision_date",
             )
 
 
@@ -107,7 +112,9 @@ def check_order_start(start_date: date, decision_date: date | None, help_started
     """An order for the new case starts no earlier than the day help started (the decision date)."""
     floor = decision_date or (proposed_decision_date(help_started_at) if help_started_at else None)
     if floor is not None and start_date < floor:
-        raise ValueError(f"Beställningens startdatum {start_date} är före dagen hjälpen påbörjades {floor}.")
+        raise FieldError(
+            f"Beställningens startdatum {start_date} är före dagen hjälpen påbörjades {floor}.", "start_date"
+        )
 
 
 def stamp(instant: datetime) -> str:
@@ -128,20 +135,25 @@ def check_start(
     on-call supervisor grants, in on-call time, stating when help started. Returns when the need was
     reported (for a grant by default when help started). Raises ValueError with the reason in Swedish."""
     if not person_name.strip():
-        raise ValueError("Ange personens namn.")
+        raise FieldError("Ange personens namn.", "person_name")
     for name, instant in (("help_started_at", help_started_at), ("reported_at", reported_at)):
         if instant is None:
             continue
         plausibility.check_reported_moment(name, instant, now)  # issue 6 §2
     if granted_by_on_call:
         if not by_on_call_supervisor:
-            raise ValueError("Endast jourhavande arbetsledare kan bevilja hemtjänst under jourtid.")
+            raise FieldError(
+                "Endast jourhavande arbetsledare kan bevilja hemtjänst under jourtid.", "granted_by_on_call"
+            )
         if help_started_at is None:
-            raise ValueError("Ange när hjälpen påbörjades (help_started_at).")
+            raise FieldError("Ange när hjälpen påbörjades (help_started_at).", "help_started_at")
+        reported_given = reported_at is not None
         reported_at = reported_at or help_started_at
         if reported_in(reported_at, profile) != ON_CALL:
-            raise ValueError(
-                f"{stamp(reported_at)} är kontorstid; jourhavande arbetsledare beviljar endast under jourtid."
+            raise FieldError(
+                f"{stamp(reported_at)} är kontorstid; "
+                "jourhavande arbetsledare beviljar endast under jourtid.",
+                *(("reported_at",) if reported_given else ("help_started_at",)),
             )
     return reported_at
 
@@ -162,10 +174,10 @@ def check_decision(
             raise ValueError("En beställning har redan skickats; avslag kan inte registreras här.")
         return
     if not services:
-        raise ValueError("Ange minst en beviljad insats.")
+        raise FieldError("Ange minst en beviljad insats.", "services")
     decision_date = decision_date_of(stated_date, help_started_at)
     if decision_date is None:
-        raise ValueError("Ange beslutsdatum: den dag hjälpen påbörjades.")
+        raise FieldError("Ange beslutsdatum: den dag hjälpen påbörjades.", "decision_date")
     check_decision_date(decision_date, help_started_at, now, reported_at)
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from workflows import calendar
+from workflows.model import FieldError
 from workflows.profiles import OfficeHours, OrderRules
 from workflows.rules import plausibility
 
@@ -63,15 +64,16 @@ def check_phone_call(
     """COM-3: the call makes sure the sent order was received, so it comes after the sending, and
     reaches the right person for the time of the call. Raises ValueError with the reason in Swedish."""
     if called_at < sent_at:
-        raise ValueError("Samtalet kan inte ha skett innan beställningen skickades.")
+        raise FieldError("Samtalet kan inte ha skett innan beställningen skickades.", "occurred_at")
     expected = phone_target(called_at, hours)
     if phoned != expected:
-        raise ValueError(
+        raise FieldError(
             f"Klockan {calendar.local(called_at):%H:%M} ska {PHONE_TARGET_LABELS[expected]} kontaktas, "
-            f"inte {PHONE_TARGET_LABELS[phoned]}."
+            f"inte {PHONE_TARGET_LABELS[phoned]}.",
+            "phoned",
         )
     if not phoned_name.strip():
-        raise ValueError("Ange vem som kontaktades.")
+        raise FieldError("Ange vem som kontaktades.", "phoned_name")
 
 
 def check_request(
@@ -86,9 +88,9 @@ def check_request(
     not before the case existed, not absurdly old) and ``start_date`` near the sending (issue 6 §2).
     Raises ValueError."""
     if not provider_id:
-        raise ValueError("Ärendet har ingen utförare; ange provider_id.")
+        raise FieldError("Ärendet har ingen utförare; ange provider_id.", "provider_id")
     if not items:
-        raise ValueError("En beställning måste innehålla minst en insats.")
+        raise FieldError("En beställning måste innehålla minst en insats.", "items")
     plausibility.check_reported_moment("sent_at", sent_at, now, case_since)
     if start_date is not None:
         plausibility.check_date_near("start_date", start_date, sent_at or now)
@@ -159,9 +161,11 @@ def check_execution_date(
     earliest = min(arrived, executed_since) if executed_since is not None else arrived
     if execution_date < earliest:
         since = "stödet började ges" if earliest < arrived else "beställningens ankomst"
-        raise ValueError(f"Verkställighetsdatum {execution_date} är före {since} {earliest}.")
+        raise FieldError(
+            f"Verkställighetsdatum {execution_date} är före {since} {earliest}.", "execution_date"
+        )
     if execution_date > calendar.local_date(now):
-        raise ValueError(f"Verkställighetsdatum {execution_date} ligger i framtiden.")
+        raise FieldError(f"Verkställighetsdatum {execution_date} ligger i framtiden.", "execution_date")
 
 
 def care_plan_due(execution_date: date, rules: OrderRules) -> datetime:
@@ -172,8 +176,8 @@ def care_plan_due(execution_date: date, rules: OrderRules) -> datetime:
 def check_care_plan_date(done_on: date, execution_date: date, now: datetime) -> None:
     """ORD-5: a care plan is made after execution and not in the future."""
     if done_on < execution_date:
-        raise ValueError(
-            f"Genomförandeplanen {done_on} kan inte vara före verkställigheten {execution_date}."
+        raise FieldError(
+            f"Genomförandeplanen {done_on} kan inte vara före verkställigheten {execution_date}.", "done_on"
         )
     if done_on > calendar.local_date(now):
-        raise ValueError(f"Datumet {done_on} för genomförandeplanen ligger i framtiden.")
+        raise FieldError(f"Datumet {done_on} för genomförandeplanen ligger i framtiden.", "done_on")

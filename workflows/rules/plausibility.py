@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from workflows import calendar
-from workflows.model import CaseInfo
+from workflows.model import CaseInfo, FieldError
 
 MAX_BACKDATED = timedelta(days=62)  # CAL-7: the previous month, registered late, stays possible
 MAX_AHEAD = timedelta(days=366)  # a service planned to start more than a year ahead is a typo
@@ -43,15 +43,17 @@ def check_reported_moment(
     if instant is None:
         return
     if instant.tzinfo is None:
-        raise ValueError(f"{field} måste anges med tidszon.")
+        raise FieldError(f"{field} måste anges med tidszon.", field)
     if instant > now:
-        raise ValueError(f"{field} ligger i framtiden.")
+        raise FieldError(f"{field} ligger i framtiden.", field)
     if now - instant > MAX_BACKDATED:
-        raise ValueError(
-            f"{field} ({stamp(instant)}) ligger mer än {MAX_BACKDATED.days} dagar bakåt i tiden."
+        raise FieldError(
+            f"{field} ({stamp(instant)}) ligger mer än {MAX_BACKDATED.days} dagar bakåt i tiden.", field
         )
     if case_since is not None and instant < case_since:
-        raise ValueError(f"{field} ({stamp(instant)}) ligger före ärendets början ({stamp(case_since)}).")
+        raise FieldError(
+            f"{field} ({stamp(instant)}) ligger före ärendets början ({stamp(case_since)}).", field
+        )
 
 
 def check_date_near(field: str, day: date, anchor: datetime) -> None:
@@ -59,9 +61,9 @@ def check_date_near(field: str, day: date, anchor: datetime) -> None:
     date and at most ``MAX_AHEAD`` after it."""
     base = calendar.local_date(anchor)
     if day < base - MAX_BACKDATED:
-        raise ValueError(f"{field} ({day}) ligger mer än {MAX_BACKDATED.days} dagar före {base}.")
+        raise FieldError(f"{field} ({day}) ligger mer än {MAX_BACKDATED.days} dagar före {base}.", field)
     if day > base + MAX_AHEAD:
-        raise ValueError(f"{field} ({day}) ligger mer än ett år efter {base}.")
+        raise FieldError(f"{field} ({day}) ligger mer än ett år efter {base}.", field)
 
 
 def case_known_from(case: CaseInfo | None) -> date | None:
@@ -75,11 +77,12 @@ def check_date_in_case(field: str, day: date, now: datetime, case_from: date | N
     not refused): in the calendar's years, not before the case existed (``case_from``, local
     date), at most ``MAX_AHEAD`` after ``now``'s local date. No limit on how far back."""
     if day.year not in calendar.YEARS:
-        raise ValueError(
-            f"{field} ({day}) ligger utanför kalenderns år {calendar.YEARS.start}-{calendar.YEARS.stop - 1}."
+        raise FieldError(
+            f"{field} ({day}) ligger utanför kalenderns år {calendar.YEARS.start}-{calendar.YEARS.stop - 1}.",
+            field,
         )
     if case_from is not None and day < case_from:
-        raise ValueError(f"{field} ({day}) ligger före ärendets början ({case_from}).")
+        raise FieldError(f"{field} ({day}) ligger före ärendets början ({case_from}).", field)
     base = calendar.local_date(now)
     if day > base + MAX_AHEAD:
-        raise ValueError(f"{field} ({day}) ligger mer än ett år efter {base}.")
+        raise FieldError(f"{field} ({day}) ligger mer än ett år efter {base}.", field)

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from workflows import calendar
-from workflows.model import DecisionInfo
+from workflows.model import DecisionInfo, FieldError
 from workflows.profiles import Deadlines
 from workflows.rules.order import ServiceItem
 
@@ -80,13 +80,14 @@ def check_started_on(started_on: date, now: datetime, rules: Deadlines) -> None:
     long ago that day 14 has passed (the agreement no longer covers it). Raises ValueError."""
     today = calendar.local_date(now)
     if started_on > today:
-        raise ValueError(f"started_on {started_on.isoformat()} ligger i framtiden.")
+        raise FieldError(f"started_on {started_on.isoformat()} ligger i framtiden.", "started_on")
     end = last_day(started_on, rules)
     if end < today:
-        raise ValueError(
+        raise FieldError(
             f"Perioden på {rules.extension_days} dagar från {started_on.isoformat()} slutade "
             f"{end.isoformat()}: 14-dagarsöverenskommelsen gäller inte längre. Kontakta "
-            "biståndshandläggaren via mottagningsfunktionen för en ny bedömning."
+            "biståndshandläggaren via mottagningsfunktionen för en ny bedömning.",
+            "started_on",
         )
 
 
@@ -114,12 +115,13 @@ def report_lasting_due(established_on: date) -> datetime:
 def check_established_on(established_on: date, started_on: date, now: datetime) -> None:
     """EXT-3: the change is established on or after the start day and not in the future."""
     if established_on < started_on:
-        raise ValueError(
+        raise FieldError(
             f"Förändringen kan inte ha konstaterats ({established_on.isoformat()}) före "
-            f"dag 1 ({started_on.isoformat()})."
+            f"dag 1 ({started_on.isoformat()}).",
+            "established_on",
         )
     if established_on > calendar.local_date(now):
-        raise ValueError(f"established_on {established_on.isoformat()} ligger i framtiden.")
+        raise FieldError(f"established_on {established_on.isoformat()} ligger i framtiden.", "established_on")
 
 
 # -- EXT-5: application and decision -------------------------------------------------------------
@@ -139,31 +141,35 @@ def check_decision(
     proposed = proposed_decision_date(started_on)
     if not granted:
         if items:
-            raise ValueError("Insatser anges bara när fortsatt stöd beviljas.")
+            raise FieldError("Insatser anges bara när fortsatt stöd beviljas.", "items")
         return
     if decision_date is not None and decision_date != proposed:
-        raise ValueError(
+        raise FieldError(
             f"Beslutet ska bakåtdateras till den dag utföraren satte in stödet: "
-            f"{proposed.isoformat()}, inte {decision_date.isoformat()}."
+            f"{proposed.isoformat()}, inte {decision_date.isoformat()}.",
+            "decision_date",
         )
     if not items:
-        raise ValueError("Ange minst en insats för det uppdaterade uppdraget (items).")
+        raise FieldError("Ange minst en insats för det uppdaterade uppdraget (items).", "items")
     if any(not item.name.strip() for item in items):
-        raise ValueError("Varje insats behöver ett namn.")
+        raise FieldError("Varje insats behöver ett namn.", "items")
 
 
 def check_application(declined: bool, received_on: date | None, started_on: date, now: datetime) -> None:
     """EXT-5: the person's application, received between day 1 and today; or the person declines."""
     if declined:
         if received_on is not None:
-            raise ValueError("Ange inget mottagningsdatum när brukaren avstår från att ansöka.")
+            raise FieldError(
+                "Ange inget mottagningsdatum när brukaren avstår från att ansöka.", "received_on"
+            )
         return
     if received_on is None:
-        raise ValueError("Ange när ansökan togs emot (received_on).")
+        raise FieldError("Ange när ansökan togs emot (received_on).", "received_on")
     if received_on < started_on or received_on > calendar.local_date(now):
-        raise ValueError(
+        raise FieldError(
             f"Ansökan ska vara mottagen mellan {started_on.isoformat()} och "
-            f"{calendar.local_date(now).isoformat()}, inte {received_on.isoformat()}."
+            f"{calendar.local_date(now).isoformat()}, inte {received_on.isoformat()}.",
+            "received_on",
         )
 
 

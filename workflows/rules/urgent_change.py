@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from typing import Literal
 
 from workflows import calendar
+from workflows.model import FieldError
 from workflows.profiles import Deadlines
 from workflows.rules import plausibility
 
@@ -40,9 +41,11 @@ def check_start(started_at: datetime, now: datetime, case_since: datetime | None
     the past, never in the future; issue 6 §2: nor before the case existed or absurdly far back
     (``plausibility.MAX_BACKDATED``). Raises ValueError in Swedish."""
     if started_at.tzinfo is None:
-        raise ValueError("started_at måste anges med tidszon.")
+        raise FieldError("started_at måste anges med tidszon.", "started_at")
     if started_at > now:
-        raise ValueError("started_at ligger i framtiden: ange när det utökade stödet faktiskt började.")
+        raise FieldError(
+            "started_at ligger i framtiden: ange när det utökade stödet faktiskt började.", "started_at"
+        )
     plausibility.check_reported_moment("started_at", started_at, now, case_since)
 
 
@@ -78,10 +81,11 @@ def check_notified_at(notified_at: datetime, kind: Kind, started_at: datetime, r
     support began, and a short change's not before 00:00 of day 4."""
     earliest = started_at if kind == LASTING else notify_opens_at(started_at, rules)
     if notified_at < earliest:
-        raise ValueError(
+        raise FieldError(
             f"Meddelandet kan inte ha lämnats före {calendar.local(earliest):%Y-%m-%d %H:%M}"
             + ("" if kind == LASTING else " (dag 4)")
-            + "."
+            + ".",
+            "occurred_at",
         )
 
 
@@ -103,15 +107,18 @@ def check_decision_date(decision_date: date, kind: Kind, started_at: datetime, r
     proposed = proposed_decision_date(kind, started_at, rules)
     if decision_date != proposed:
         rule = "den dag det utökade stödet började" if kind == LASTING else "dag 4"
-        raise ValueError(f"Beslutet ska dateras från {rule}: {proposed.isoformat()}, inte {decision_date}.")
+        raise FieldError(
+            f"Beslutet ska dateras från {rule}: {proposed.isoformat()}, inte {decision_date}.",
+            "decision_date",
+        )
 
 
 def check_need_ended(ended_at: datetime, started_at: datetime, rules: Deadlines) -> None:
     """UC-2: the need ended within the three days, i.e. after support started and before day 4."""
     if ended_at < started_at:
-        raise ValueError("Behovet kan inte ha upphört innan det utökade stödet började.")
+        raise FieldError("Behovet kan inte ha upphört innan det utökade stödet började.", "occurred_at")
     if ended_at >= notify_opens_at(started_at, rules):
-        raise ValueError("Behovet kvarstod dag 4: meddela biståndshandläggaren i stället.")
+        raise FieldError("Behovet kvarstod dag 4: meddela biståndshandläggaren i stället.", "occurred_at")
 
 
 def check_response(
@@ -128,20 +135,21 @@ def check_response(
     if outcome == GRANTED:
         if decision_date is None:
             proposed = proposed_decision_date(kind, started_at, rules)
-            raise ValueError(f"Ange beslutsdatum (decision_date): {proposed.isoformat()}.")
+            raise FieldError(f"Ange beslutsdatum (decision_date): {proposed.isoformat()}.", "decision_date")
         check_decision_date(decision_date, kind, started_at, rules)
     elif decision_date is not None:
-        raise ValueError("Beslutsdatum anges bara när utökat stöd beviljas.")
+        raise FieldError("Beslutsdatum anges bara när utökat stöd beviljas.", "decision_date")
     if outcome == FOLLOW_UP_BOOKED:
         if follow_up_on is None:
-            raise ValueError("Ange när uppföljningen är bokad (follow_up_on).")
+            raise FieldError("Ange när uppföljningen är bokad (follow_up_on).", "follow_up_on")
         if follow_up_on < calendar.local_date(notified_at):
-            raise ValueError(
+            raise FieldError(
                 f"Uppföljningen {follow_up_on} kan inte ligga före meddelandet "
-                f"{calendar.local_date(notified_at)}."
+                f"{calendar.local_date(notified_at)}.",
+                "follow_up_on",
             )
     elif follow_up_on is not None:
-        raise ValueError("follow_up_on anges bara när en uppföljning bokas.")
+        raise FieldError("follow_up_on anges bara när en uppföljning bokas.", "follow_up_on")
 
 
 def notification_text(
