@@ -18,7 +18,7 @@ from api import abnormal_ends, idempotency, limits, starting, units
 from api import case_closing as closing
 from api import temporal_gateway as gateway
 from api.auth import Principal
-from api.errors import PROCESS_CLOSED, PROCESS_FAILING, not_found, unprocessable
+from api.errors import PROCESS_CLOSED, PROCESS_FAILING, not_found, refused
 from api.inputs import parse_action, process_class
 from api.schemas import ProcessStateOut, TimelineEntryOut
 from readmodel import repository as repo
@@ -118,7 +118,7 @@ def check_input(cls: type[ProcessWorkflow], inp: Any) -> None:
     try:
         cls.check_input(inp)
     except ValueError as error:
-        raise unprocessable(str(error)) from error
+        raise refused(error) from error
 
 
 def visible_process(session: Session, user: Principal, process_id: str) -> Process:
@@ -270,6 +270,11 @@ def action_input_class(row: Process, action: str) -> type[Any]:
     return cls.ACTIONS[action]
 
 
+def action_target(process_id: str) -> str:
+    """What an action's Idempotency-Key is scoped to besides its caller: the process."""
+    return f"process:{process_id}"
+
+
 async def perform_action(
     session: Session,
     client: Client,
@@ -289,7 +294,7 @@ async def perform_action(
     (4xx) gives its key back.
     Waits at most the settings' ``action_timeout_seconds``, then 504.
     """
-    scope = idempotency.scope(user, f"process:{process_id}", key)
+    scope = idempotency.scope(user, action_target(process_id), key)
     row = visible_process(session, user, process_id)
     input_class = action_input_class(row, action)
     if user.role in READ_ONLY:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -146,6 +147,34 @@ def get_visible_case(session: Session, viewer: Viewer, case_id: str) -> Case | N
     return session.scalars(select(Case).where(Case.id == case_id, visible_cases(viewer))).first()
 
 
+@dataclass(frozen=True)
+class UnitViewer:
+    """A unit as a reader: what a coordinator of ``org`` would see (e.g. who reads its mailbox)."""
+
+    org: str
+    sub: str = ""
+    role: str = PROVIDER
+    municipality: str | None = None
+
+
+def case_concerns_unit(session: Session, case_id: str, unit: str) -> bool:
+    """The case is one the unit works with: its provider, an order sent to it, or a process that
+    names it (the unit's own people see it, FU-10)."""
+    return get_visible_case(session, UnitViewer(unit), case_id) is not None
+
+
+def unit_in_use(session: Session, unit: str) -> bool:
+    """Some case, order or process names the unit (a unit of a profile without a register)."""
+    for query in (
+        select(Case.id).where(Case.provider_id == unit),
+        select(Order.id).where(Order.provider_id == unit),
+        select(ProcessUnit.process_id).where(ProcessUnit.unit == unit),
+    ):
+        if session.scalars(query.limit(1)).first() is not None:
+            return True
+    return False
+
+
 def get_case(session: Session, case_id: str) -> Case | None:
     return session.get(Case, case_id)
 
@@ -222,6 +251,22 @@ def process_once_per_case(
         Process.case_id == case_id, Process.type == process_type, Process.unique_key == unique_key
     )
     return session.scalars(query).first()
+
+
+def process_numbers(session: Session, case_id: str) -> dict[str, tuple[str, int]]:
+    """Every process of the case (visible to the caller or not) by id: its type and its number
+    among the case's processes of that type, oldest first (``Beställning 2``; a process id's own
+    number may be ``101``). Ids and numbers only, so a page can name a process a text mentions
+    without showing anything of it."""
+    query = select(Process.id, Process.type).where(Process.case_id == case_id)
+    numbers: dict[str, tuple[str, int]] = {}
+    counts: dict[str, int] = {}
+    for process_id, process_type in session.execute(
+        query.order_by(Process.started_at, Process.seq, Process.id)
+    ):
+        counts[process_type] = counts.get(process_type, 0) + 1
+        numbers[process_id] = (process_type, counts[process_type])
+    return numbers
 
 
 def count_processes(session: Session, case_id: str, process_type: str) -> int:

@@ -215,7 +215,7 @@ async def test_the_dev_login_refuses_a_unit_role_without_org(
     async with api_client(None, sessions) as http:
         response = await http.post("/auth/dev-login", json={"sub": "u-1", "role": role})
         assert response.status_code == 422
-        assert f"Rollen {role} kräver org" in response.json()["detail"][0]["msg"]
+        assert f"Rollen {role} kräver en enhet (org)" in response.json()["detail"][0]["msg"]
         token = jwt.encode({"sub": "u-1", "role": role, "exp": _at(300)}, DEV_JWT_SECRET, "HS256")
         assert (await http.get("/cases", headers=_bearer(token))).status_code == 401
 

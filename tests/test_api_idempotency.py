@@ -150,8 +150,9 @@ async def test_the_same_key_with_another_body_is_422_and_the_same_body_answers_t
 async def test_cases_and_messages_follow_the_same_rules(
     api: httpx.AsyncClient, sessions_on: sessionmaker[Session]
 ) -> None:
-    first = await _post(api, "/cases", {"person_name": "Greta"}, CASE_WORKER, "C-1")
-    repeat = await _post(api, "/cases", {"person_name": "Greta"}, CASE_WORKER, "C-1")
+    greta = {"person_name": "Greta", "provider_id": "hemtjanst-nord"}  # COM-2: the mailbox's unit's case
+    first = await _post(api, "/cases", greta, CASE_WORKER, "C-1")
+    repeat = await _post(api, "/cases", greta, CASE_WORKER, "C-1")
     other = await _post(api, "/cases", {"person_name": "Märta"}, CASE_WORKER, "C-1")
     assert (first.status_code, repeat.status_code, other.status_code) == (201, 200, 422)
     assert repeat.json() == first.json()

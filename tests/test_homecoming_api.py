@@ -275,6 +275,15 @@ async def test_HT_4_regular_through_the_html_forms_as_each_role_with_the_propose
         assert value_of(page, "atgard-announce_handover", "planned_at") == "2027-02-28T09:00"
         error = await post_form(app, pid, "announce_handover", {"planned_at": "2027-03-01T10:00"}, status=422)
         assert "Ange de insatser som ska lämnas över" in error
+        # issue 10: a rule's refusal stands at the field it is about, with aria-invalid
+        assert 'name="services" aria-invalid="true"' in error and "(services)" not in error
+        past = {"planned_at": "2027-02-27T08:00", "services": "Personlig omvårdnad"}  # before "now", 08:50
+        error = await post_form(app, pid, "announce_handover", past, status=422)
+        field = "atgard-announce_handover-planned_at"
+        assert f'aria-invalid="true" aria-describedby="{field}-hjalp {field}-fel"' in error
+        assert (
+            f'<p class="field-error" id="{field}-fel">Den planerade överlämningen måste ligga efter' in error
+        )
         await post_form(
             app,
             pid,
@@ -289,6 +298,9 @@ async def test_HT_4_regular_through_the_html_forms_as_each_role_with_the_propose
         page = (await app.http.get(f"/ui/processer/{pid}")).text
         assert value_of(page, "atgard-move_order", "start_date") == "2027-03-01"
         assert value_of(page, "atgard-move_order", "provider_id") == "hemtjanst-nord"
+        no_items = {"start_date": "2027-03-01", "provider_id": "hemtjanst-nord"}
+        error = await post_form(app, pid, "move_order", no_items, status=422)
+        assert '<p class="field-error" id="atgard-move_order-items-fel">' in error  # at the services' rows
         await post_form(
             app,
             pid,

@@ -7,7 +7,6 @@ hidden Idempotency-Key, and errors shown with the contract's status.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
@@ -56,14 +55,6 @@ async def ui_login(http: httpx.AsyncClient, actor: Actor) -> httpx.Response:
     http.cookies.clear()
     form = {"role": actor.role, "sub": actor.user_id, "name": actor.name, "org": actor.org or ""}
     return await http.post("/ui/login", data=form)
-
-
-def hidden_key(page: str, action_url: str) -> str:
-    """The Idempotency-Key rendered into the form that posts to ``action_url``."""
-    form = page[page.index(f'action="{action_url}"') :]
-    match = re.search(r'name="idempotency_key" value="([^"]+)"', form)
-    assert match is not None
-    return match.group(1)
 
 
 async def history_texts(http: httpx.AsyncClient, process_id: str) -> list[str]:
@@ -163,7 +154,7 @@ async def test_ORD_1_starting_an_order_through_the_form_redirects_to_its_process
     """The form's datetime-local 2026-11-20T10:00 is Stockholm time: confirm due Monday 10:00."""
     case_id = await new_case(http)
     await ui_login(http, CASE_WORKER)
-    form = {**ORDER_FORM, "case_id": case_id, "idempotency_key": "start-1"}
+    form = {**ORDER_FORM, "case_id": case_id}
     response = await http.post("/ui/processer", data=form)
     assert response.status_code == 303, response.text
     process_id = f"case-{case_id}/order/1"
@@ -180,15 +171,16 @@ async def test_ORD_1_starting_an_order_through_the_form_redirects_to_its_process
     assert "order/2" not in (await http.get(f"/ui/arenden/{case_id}")).text
 
 
-async def test_the_confirm_form_posted_twice_with_its_hidden_key_is_performed_once(
-    http: httpx.AsyncClient,
-) -> None:
+async def test_the_confirm_form_posted_twice_is_performed_once(http: httpx.AsyncClient) -> None:
+    """A double click: the same form posted twice by the same person is one action (its key is
+    derived from what was posted, api.ui.common.form_key)."""
     case_id = await new_case(http)
     process_id = (await start_order(http, case_id))["process_id"]
     await ui_login(http, PROVIDER)
     page = await http.get(f"/ui/processer/{process_id}")
     action_url = f"/ui/processer/{process_id}/atgard/confirm"
-    form = {"note": "Planering startad", "idempotency_key": hidden_key(page.text, action_url)}
+    assert f'action="{action_url}"' in page.text and "idempotency_key" not in page.text
+    form = {"note": "Planering startad"}
 
     first = await http.post(action_url, data=form)
     second = await http.post(action_url, data=form)
@@ -210,7 +202,7 @@ async def test_ORD_2_an_execution_date_in_the_future_shows_the_swedish_error_wit
     await ui_login(http, PROVIDER)
     future = date(2026, 12, 22)  # a month after the suite's scenario moment
     action_url = f"/ui/processer/{process_id}/atgard/register_execution"
-    posted = await http.post(action_url, data={"execution_date": future.isoformat(), "idempotency_key": "k1"})
+    posted = await http.post(action_url, data={"execution_date": future.isoformat()})
     assert posted.status_code == 303  # post/redirect/get: a reload does not post again
     assert posted.headers["location"] == f"/ui/processer/{process_id}"
     response = await http.get(posted.headers["location"])
@@ -234,8 +226,7 @@ async def test_a_missing_required_field_is_422_with_the_field_named_in_swedish(
     case_id = await new_case(http)
     process_id = (await start_order(http, case_id))["process_id"]
     await ui_login(http, PROVIDER)
-    form = {"idempotency_key": "form-key-1"}  # every rendered form carries its key
-    posted = await http.post(f"/ui/processer/{process_id}/atgard/register_execution", data=form)
+    posted = await http.post(f"/ui/processer/{process_id}/atgard/register_execution", data={})
     response = await http.get(posted.headers["location"])
     assert response.status_code == 422
     assert "Verkställighetsdatum (första utförda besöket): måste fyllas i." in response.text
@@ -250,7 +241,7 @@ async def test_the_wrong_role_sees_no_form_and_a_forced_post_is_403(http: httpx.
     assert page.status_code == 200
     assert "/atgard/confirm" not in page.text  # the provider's task: shown, but no form
     assert CONFIRM_TITLE in page.text
-    posted = await http.post(f"/ui/processer/{process_id}/atgard/confirm", data={"idempotency_key": "x"})
+    posted = await http.post(f"/ui/processer/{process_id}/atgard/confirm", data={})
     response = await http.get(posted.headers["location"])
     assert response.status_code == 403
     assert "utförs av hemtjänstutförare" in response.text
@@ -266,7 +257,7 @@ async def test_FU_10_a_provider_of_another_unit_gets_404_on_the_process_page_and
     page = await http.get(f"/ui/processer/{process_id}")
     assert page.status_code == 404
     assert "Processen finns inte." in page.text
-    posted = await http.post(f"/ui/processer/{process_id}/atgard/confirm", data={"idempotency_key": "x"})
+    posted = await http.post(f"/ui/processer/{process_id}/atgard/confirm", data={})
     assert posted.status_code == 404
     assert (await http.get(f"/ui/arenden/{case_id}")).status_code == 404
     assert process_id not in (await http.get("/ui/uppgifter")).text

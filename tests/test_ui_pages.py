@@ -63,11 +63,12 @@ async def test_ORD_1_the_inbox_shows_the_person_services_and_due_time_not_the_ca
     assert "Hemtjänst Nord" in page  # the unit by its name in the header, not hemtjanst-nord
 
 
-async def test_UC_1_optional_actions_without_deadline_live_on_the_process_page_not_in_the_inbox(
+async def test_UC_1_optional_actions_are_listed_apart_in_the_inbox_and_done_on_the_process_page(
     http: httpx.AsyncClient,
 ) -> None:
-    """UC-1: after the provider notified the case worker, "Eskalera" and "Behovet har upphört" have
-    no deadline: the inbox counts them, the process page offers them as optional actions."""
+    """UC-1: after the provider notified the case worker, "Eskalera" has no deadline: the inbox
+    lists it apart, collapsed, with a link to its process (issue 10: optional steps were
+    findable only by opening every process), and the process page offers its form."""
     case_id = await new_case(http)
     started = SUITE_MOMENT - timedelta(hours=3)
     body = {
@@ -83,18 +84,18 @@ async def test_UC_1_optional_actions_without_deadline_live_on_the_process_page_n
     process_id = started_state.json()["process_id"]
     tasks = (await http.get("/tasks", headers=await login(http, PROVIDER))).json()
     optional = [t for t in tasks if t["due_at"] is None]
-    assert optional, tasks  # the JSON inbox keeps every open task
+    assert len(optional) == 1  # COM-7: the escalation, the one action without a deadline here
 
     await ui_login(http, PROVIDER)
     inbox = (await http.get("/ui/uppgifter")).text
-    for task in optional:
-        assert task["title"] not in inbox
-    assert len(optional) == 1  # COM-7: the escalation, the one action without a deadline here
-    assert "1 valfri åtgärd utan tidsfrist finns på processernas sidor." in inbox  # singular
+    table, _, apart = inbox.partition('<details class="optional">')
+    assert optional[0]["title"] not in table  # not among the tasks with a deadline
+    assert "<summary>1 valfri åtgärd utan tidsfrist finns på processernas sidor.</summary>" in apart
+    assert f'<a href="/ui/processer/{process_id}">{optional[0]["title"]}</a>' in apart
+    assert '<span class="person">Greta Exempel</span>' in apart
     page = (await http.get(f"/ui/processer/{process_id}")).text
     assert "<h2>Valfria åtgärder</h2>" in page
-    for task in optional:
-        assert f'action="/ui/processer/{process_id}/atgard/{task["action"]}"' in page
+    assert f'action="/ui/processer/{process_id}/atgard/{optional[0]["action"]}"' in page
 
 
 async def test_FU_1_a_case_registered_through_the_form_opens_its_page_with_its_decisions(

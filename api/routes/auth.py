@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 from fastapi import APIRouter, HTTPException, Response, status
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from api.auth import DEV_TOKEN_LIFETIME, ORG_ROLES, TOKEN_COOKIE, Principal, issue_token
 from api.deps import SettingsDep
@@ -35,14 +35,17 @@ class DevLogin(CheckedRequest):
     sub: str = Field(min_length=1, examples=["anna"])
     name: str = Field(default="", examples=["Anna Handläggare"])
     role: Role
-    org: str | None = Field(default=None, examples=["hemtjanst-nord"])
+    org: str | None = Field(default=None, examples=["hemtjanst-nord"], validate_default=True)
     municipality: str | None = None
 
-    @model_validator(mode="after")
-    def _unit_named(self) -> DevLogin:
-        if self.role in ORG_ROLES and not self.org:
-            raise ValueError(f"Rollen {self.role} kräver org: den enhet man arbetar för.")
-        return self
+    @field_validator("org")
+    @classmethod
+    def _unit_named(cls, org: str | None, info: ValidationInfo) -> str | None:
+        """A unit for the roles that act for one: the error at ``org`` (the login form shows it there)."""
+        role = info.data.get("role")
+        if role in ORG_ROLES and not org:
+            raise ValueError(f"Rollen {role} kräver en enhet (org), den man arbetar för.")
+        return org
 
 
 @router.post("/dev-login")

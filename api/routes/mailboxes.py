@@ -14,11 +14,12 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import Field
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from api import idempotency, limits
 from api.auth import CurrentUser, Principal
 from api.deps import NowDep, ProfilesDep, SessionDep
-from api.errors import not_found, unprocessable
+from api.errors import not_found, refused, unprocessable
 from api.idempotency import KeyHeader
 from api.limits import CheckedRequest
 from api.schemas import MessageOut
@@ -35,13 +36,17 @@ from workflows.model import (
     SENIOR_CASE_WORKER,
     SUPERVISOR,
 )
-from workflows.profiles import Profile, provider_mailbox
+from workflows.profiles import Profile, provider_mailbox, unit_registers
 from workflows.rules import communication
 
 router = APIRouter(prefix="/mailboxes", tags=["mailboxes"], responses=READ_RESPONSES)
 
 PROVIDER_PREFIX = provider_mailbox("")
 UNIT_READERS = (PROVIDER, HOMECOMING_TEAM, DEPUTY_MANAGER)
+NOT_THE_UNITS = (
+    "Enheten arbetar inte med ärendet och skulle inte kunna läsa meddelandet (COM-2): skriv till "
+    "ärendets utförare eller till en av förvaltningens funktioner."
+)
 ONE_CASE = "Ett meddelande ska gälla exakt ett ärende (COM-2): ange ett case_id, inte flera eller inget."
 
 
@@ -64,6 +69,11 @@ class MessageIn(CheckedRequest):
         return named.pop()
 
 
+def target(mailbox: str) -> str:
+    """What a message's Idempotency-Key is scoped to besides its caller: the mailbox."""
+    return f"/mailboxes/{mailbox}/messages"
+
+
 def authority_mailboxes(profiles: dict[str, Profile]) -> dict[str, set[str]]:
     """Authority mailbox names by purpose, over every profile."""
     names: dict[str, set[str]] = {"case": set(), "on_call": set(), "billing": set()}
@@ -74,16 +84,29 @@ def authority_mailboxes(profiles: dict[str, Profile]) -> dict[str, set[str]]:
     return names
 
 
-def _check_known(mailbox: str, names: dict[str, set[str]]) -> None:
-    """422 for a name no mailbox can have (too long, NUL), 404 for one that does not exist."""
+def registered_units() -> set[str]:
+    """Every unit the profiles' unit registers list."""
+    return {unit.id for register in unit_registers().values() for unit in register}
+
+
+def unit_of(mailbox: str) -> str:
+    """The unit whose mailbox ``mailbox`` is (``provider-<unit>``); empty for an authority's."""
+    return mailbox.removeprefix(PROVIDER_PREFIX) if mailbox.startswith(PROVIDER_PREFIX) else ""
+
+
+def _check_known(mailbox: str, names: dict[str, set[str]], session: Session, user: Principal) -> None:
+    """422 for a name no mailbox can have (too long, NUL), 404 for one that does not exist: an
+    authority mailbox of no profile, or the mailbox of a unit no register lists and no case,
+    order or process names (issue 10: ``provider-<anything>`` opened an empty mailbox)."""
     problem = limits.text_problem(mailbox, limits.FIELD_LENGTHS["mailbox"])
     if problem is not None:
         raise unprocessable([{"loc": ["path", "mailbox"], "msg": problem[1], "type": problem[0]}])
-    known = set().union(*names.values())
-    if mailbox not in known and not (
-        mailbox.startswith(PROVIDER_PREFIX) and len(mailbox) > len(PROVIDER_PREFIX)
-    ):
-        raise not_found(f"Funktionsbrevlådan {mailbox} finns inte.")
+    if mailbox in set().union(*names.values()):
+        return
+    unit = unit_of(mailbox)
+    if unit and (unit == user.org or unit in registered_units() or repo.unit_in_use(session, unit)):
+        return
+    raise not_found(f"Funktionsbrevlådan {mailbox} finns inte.")
 
 
 def may_read(user: Principal, mailbox: str, names: dict[str, set[str]]) -> bool:
@@ -105,7 +128,7 @@ async def list_messages(
 ) -> list[MessageOut]:
     """A function mailbox's messages about cases visible to the caller, newest first."""
     names = authority_mailboxes(profiles)
-    _check_known(mailbox, names)
+    _check_known(mailbox, names, session, user)
     if not may_read(user, mailbox, names):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"Rollen {user.role} läser inte {mailbox}.")
     return [MessageOut.model_validate(row) for row in repo.mailbox_messages(session, user, mailbox)]
@@ -124,8 +147,8 @@ async def post_message(
 ) -> MessageOut:
     """COM-2: send a message about exactly one visible case to a function mailbox; a repeat with
     the same Idempotency-Key and body answers the first message (200)."""
-    _check_known(mailbox, authority_mailboxes(profiles))
-    scope = idempotency.scope(user, f"/mailboxes/{mailbox}/messages", idempotency_key)
+    _check_known(mailbox, authority_mailboxes(profiles), session, user)
+    scope = idempotency.scope(user, target(mailbox), idempotency_key)
     if user.role in (SUPERVISOR, BILLING):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"Rollen {user.role} skickar inga meddelanden.")
     fingerprint = idempotency.fingerprint("POST", scope.target, body.model_dump(mode="json"))
@@ -138,12 +161,16 @@ async def post_message(
     case_id = body.the_case()
     if repo.get_visible_case(session, user, case_id) is None:
         raise not_found("Ärendet finns inte.")
+    unit = unit_of(mailbox)
+    if unit and not repo.case_concerns_unit(session, case_id, unit):
+        # COM-2: a unit reads only about its own cases, so the message would reach no one.
+        raise unprocessable(NOT_THE_UNITS, "mailbox")
     reason = (body.reason_self_contact or "").strip()
     try:
         person_contacts = not body.changed_need or user.role == CASE_WORKER
         communication.check_reported_for_person(person_contacts, reason, "reason_self_contact")
     except ValueError as error:
-        raise unprocessable(str(error)) from error
+        raise refused(error) from error
     text = body.body + (f"\n\nVarför brukaren inte själv hör av sig: {reason}" if reason else "")
     row = Message(
         id=key,

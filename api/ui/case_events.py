@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from api import case_events
 from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep, SettingsDep
 from api.ui import forms
-from api.ui.common import Problem, UiUser, form_values, ui_router
+from api.ui.common import Problem, UiUser, form_key, form_values, ui_router
 from workflows.io.case_event import REPORTS
 
 router = ui_router()
@@ -34,12 +34,13 @@ async def report_event(
     body: dict[str, Any] = {"type": event}
     if event in REPORTS:
         body |= forms.body_of(REPORTS[event], values)
-    key = values.get("idempotency_key") or None
+    key = form_key(session, user, case_events.target(case_id), values, now)
     try:
         out, _created = await case_events.report_event(
             session, client, settings, profiles, user, case_id, body, key, now
         )
     except HTTPException as error:
-        problem = Problem.of(error, f"handelse-{event}", values)
+        fields = forms.describe(REPORTS[event]) if event in REPORTS else []
+        problem = Problem.of(error, f"handelse-{event}", values, fields, "case-event")
         return problem.redirect(request, f"/ui/arenden/{quote(case_id)}")
     return RedirectResponse(f"/ui/processer/{out.event.process_id}?startad=1", status.HTTP_303_SEE_OTHER)

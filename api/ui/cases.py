@@ -23,8 +23,17 @@ from api.routes import mailboxes as mailbox_routes
 from api.schemas import DecisionOut, InboxTaskOut, OrderOut
 from api.ui import forms, labels, people
 from api.ui.case_event_forms import event_forms
-from api.ui.common import GeneratedForm, Problem, UiUser, error_page, form_values, render, ui_router
-from api.ui.readable import readable
+from api.ui.common import (
+    GeneratedForm,
+    Problem,
+    UiUser,
+    error_page,
+    form_key,
+    form_values,
+    render,
+    ui_router,
+)
+from api.ui.readable import process_names, readable
 from api.validation import validation_detail
 from readmodel import repository as repo
 from readmodel.models import Case, Decision
@@ -190,10 +199,10 @@ async def register_case(
             now,
             request,
             Response(),
-            values.get("idempotency_key") or None,
+            form_key(session, user, case_routes.TARGET, values, now),
         )
     except HTTPException as error:
-        problem = Problem.of(error, REGISTER_FORM, values, forms.describe(CaseForm))
+        problem = Problem.of(error, REGISTER_FORM, values, forms.describe(CaseForm), "cases")
         return problem.redirect(request, CASES)
     target = f"{CASES}/{quote(created.case_id)}?registrerat=1"
     return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
@@ -263,6 +272,7 @@ async def case_page(
         case=case,
         facts=people.facts_of(session, user, case),
         processes=repo.processes_of_case(session, user, case_id),
+        process_names=process_names(session, case_id),
         decisions=[DecisionOut.model_validate(d) for d in decisions],
         orders=[OrderOut.model_validate(o) for o in repo.orders_of_case(session, user, case_id)],
         tasks=[
@@ -307,7 +317,14 @@ async def write_message(
         except ValidationError as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, validation_detail(error)) from error
         await mailbox_routes.post_message(
-            mailbox, message, user, session, profiles, now, Response(), values.get("idempotency_key") or None
+            mailbox,
+            message,
+            user,
+            session,
+            profiles,
+            now,
+            Response(),
+            form_key(session, user, mailbox_routes.target(mailbox), values, now),
         )
     except HTTPException as error:
         unseen = repo.get_visible_case(session, user, case_id) is None
@@ -343,10 +360,17 @@ async def start_process(
         body["case_id"] = case_id
     try:
         state, _created = await services.start_process(
-            session, client, settings, profiles, user, body, values.get("idempotency_key") or None, now
+            session,
+            client,
+            settings,
+            profiles,
+            user,
+            body,
+            form_key(session, user, services.START_TARGET, values, now),
+            now,
         )
     except HTTPException as error:
-        problem = Problem.of(error, f"starta-{process_type}", values, fields)
+        problem = Problem.of(error, f"starta-{process_type}", values, fields, process_type)
         return problem.redirect(request, CASES if case_id is None else f"{CASES}/{quote(case_id)}")
     return RedirectResponse(f"/ui/processer/{state.process_id}?startad=1", status.HTTP_303_SEE_OTHER)
 
@@ -368,11 +392,12 @@ async def case_history(
         return error_page(request, user, not_found("Ärendet finns inte."))
     facts = people.facts_of(session, user, case)
     rows = list(repo.processes_of_case(session, user, case_id))
+    names = process_names(session, case_id)
     entries: list[tuple[datetime, str, str, str, str]] = []
     links: list[tuple[str, str, str]] = []
     for row in rows:
         state = await services.process_state(session, client, row, settings)
-        label = labels.process_label(row.type) + (f" {row.seq}" if row.seq > 1 else "")
+        label = names.get(row.id) or labels.process_label(row.type)
         links.append((row.id, label, temporal_link(settings, user, row.id)))
         entries += [(e.at, label, row.id, e.actor, e.text) for e in state.timeline]
     entries.sort(key=lambda e: e[0])

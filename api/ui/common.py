@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import uuid
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from api import directory
+from api import directory, idempotency
 from api.auth import Principal, current_user
 from api.deps import SettingsDep
-from api.ui import forms, labels, prg, when
+from api.errors import Refusal
+from api.ui import forms, labels, messages, prg, when
 from api.ui.readable import Readable
+from readmodel import repository as repo
 from workflows import calendar
 
 HERE = Path(__file__).parent
@@ -102,14 +106,13 @@ class Problem:
         form: str = "",
         values: Mapping[str, str] | None = None,
         fields: list[forms.FormField] | None = None,
+        process_type: str | None = None,
     ) -> Problem:
-        return cls(
-            error.status_code,
-            forms.error_messages(error.detail),
-            form,
-            values or {},
-            forms.field_messages(error.detail, fields or []),
-        )
+        """The problem of ``error`` for the form ``form`` with these ``fields``: codes in Swedish,
+        a rule's refusal at the fields it names (api.ui.messages)."""
+        at = error.fields if isinstance(error, Refusal) else ()
+        shown, by_input = messages.explain(error.detail, fields or [], at, process_type)
+        return cls(error.status_code, shown, form, values or {}, by_input)
 
     def redirect(self, request: Request, target: str) -> Response:
         """Post/redirect/get: 303 to the page ``target`` that shows this problem (api.ui.prg)."""
@@ -134,7 +137,8 @@ class Problem:
 
 @dataclass
 class GeneratedForm:
-    """A form of a start request or an action: its fields, target and fresh Idempotency-Key."""
+    """A form of a start request or an action: its fields and target (its Idempotency-Key is
+    derived from what is posted: ``form_key``)."""
 
     form_id: str
     title: str
@@ -142,7 +146,6 @@ class GeneratedForm:
     fields: list[forms.FormField]
     submit: str
     hidden: dict[str, str] = field(default_factory=dict)
-    key: str = field(default_factory=lambda: str(uuid.uuid4()))
     intro: str = ""
     due_at: datetime | None = None
     overdue: bool = False
@@ -188,3 +191,29 @@ def error_page(request: Request, user: Principal | None, error: HTTPException) -
 
 def form_values(form: FormData) -> dict[str, str]:
     return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+# Issue 10: the same form posted again by the same person within this window is the same action
+# (a double click, or Back and submit again with the fields the browser restored).
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def form_key(session: Session, user: Principal, target: str, values: Mapping[str, str], now: datetime) -> str:
+    """The Idempotency-Key of a page's form post: derived from what was posted (one caller, one
+    target, one body: ``api.idempotency`` scopes the key to the caller and ``target``) and the
+    window of ``now``, so that a repeat within ``REPEAT_WINDOW`` answers as the first post did and
+    changes nothing. A key rendered into the form could not do that: Back renders the form again
+    with a new key while the browser restores what was typed. The previous window's key is taken
+    when a post already used it, so a repeat across the windows' edge is caught too; the same
+    form sent again after the window is a new action. The JSON API's keys are the client's own."""
+    body = sorted((name, value) for name, value in values.items() if name != "idempotency_key")
+    window = int(now.timestamp() // REPEAT_WINDOW.total_seconds())
+    previous, current = (_window_key(body, w) for w in (window - 1, window))
+    if repo.get_idempotency_record(session, idempotency.scope(user, target, previous).digest) is not None:
+        return previous
+    return current
+
+
+def _window_key(body: list[tuple[str, str]], window: int) -> str:
+    text = json.dumps([body, window], ensure_ascii=False, separators=(",", ":"))
+    return f"sida-{hashlib.sha256(text.encode()).hexdigest()}"

@@ -29,6 +29,8 @@ BOARD_STAGES = {
     "planned": "Planerad",
 }
 MONTHS_SHOWN = 12
+BOARD_READERS = "Uppföljningstavlan är till för biståndshandläggare."
+FIGURES_READERS = "Statistiken är till för förste biståndshandläggare och tillsyn."
 
 
 @router.get("/uppfoljningar", response_class=HTMLResponse)
@@ -37,7 +39,7 @@ async def board_page(
 ) -> HTMLResponse:
     """FU-9: the board, overdue first; a senior case worker may pick a case worker."""
     if user.role not in (CASE_WORKER, SENIOR_CASE_WORKER, SUPERVISOR):
-        return error_page(request, user, HTTPException(403, "Uppföljningstavlan är till för handläggare."))
+        return error_page(request, user, HTTPException(403, BOARD_READERS))
     try:
         rows = board_rows(user, session, calendar.local_date(now), handlaggare or None)
     except HTTPException as error:
@@ -100,9 +102,7 @@ def month_bars(session: SessionDep, user: UiUser, today: date) -> list[MonthBar]
 async def figures_page(request: Request, user: UiUser, session: SessionDep, now: NowDep) -> HTMLResponse:
     """The committee's figures: follow-ups due per month, held on time, late and still overdue."""
     if user.role not in (SENIOR_CASE_WORKER, SUPERVISOR):
-        return error_page(
-            request, user, HTTPException(403, "Statistiken är till för förste handläggare och tillsyn.")
-        )
+        return error_page(request, user, HTTPException(403, FIGURES_READERS))
     bars = month_bars(session, user, calendar.local_date(now))
     chart = Markup(bar_chart(bars, "Uppföljningar per månad: i tid, sent, försenade och ej förfallna"))
     return render(request, "figures.html", user, bars=bars, chart=chart, series=SERIES)

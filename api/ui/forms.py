@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, Union
 
-from api import limits, units, validation
+from api import limits, units
 from api.ui import labels
 from workflows.calendar import STOCKHOLM
 from workflows.glossary import process_of
@@ -232,76 +232,3 @@ def _fields(fields: list[FormField], form: Mapping[str, str], prefix: str = "") 
 def body_of(cls: type[Any], form: Mapping[str, str]) -> dict[str, Any]:
     """The posted form as the JSON body of ``cls``: empty inputs are left out (defaults apply)."""
     return _fields(describe(cls), form)
-
-
-# -- errors ---------------------------------------------------------------------------------
-
-
-def _location(loc: list[Any]) -> str:
-    parts: list[str] = []
-    for part in loc:
-        if isinstance(part, int):
-            parts.append(f"rad {part + 1}")
-        elif isinstance(part, str) and not part[:1].isupper():  # skip a dataclass's own name
-            parts.append(labels.field_label(part))
-    return " – ".join(parts)
-
-
-def error_messages(detail: Any) -> list[str]:
-    """An error's ``detail`` as Swedish sentences: pydantic's list of errors, or the text itself."""
-    if isinstance(detail, list):
-        messages = []
-        for error in detail:
-            if not isinstance(error, dict):
-                messages.append(str(error))
-                continue
-            where = _location(list(error.get("loc", [])))
-            what = str(error.get("msg") or validation.UNKNOWN)  # Swedish already (api.validation)
-            messages.append(f"{where}: {what}." if where else f"{what}.")
-        return messages
-    return [str(detail)]
-
-
-LOCATION_ROOTS = frozenset({"body", "path", "query"})
-
-
-def _input_name(loc: list[Any]) -> str:
-    """A pydantic error location as the form's input name (``items-0-name``)."""
-    parts = [
-        str(p)
-        for p in loc
-        if isinstance(p, int) or (isinstance(p, str) and p not in LOCATION_ROOTS and p[:1].islower())
-    ]
-    return "-".join(parts)
-
-
-def _label_head(label: str) -> str:
-    return label.split(" (", 1)[0].strip()
-
-
-def _named_field(message: str, fields: list[FormField]) -> str:
-    """The input a plain-text message is about: the field whose name or label it mentions (the
-    longest mention wins); empty when it names none."""
-    lowered = message.lower()
-    best, length = "", 0
-    for ff in fields:
-        for mention in (ff.name, _label_head(ff.label)):
-            if len(mention) > 3 and mention.lower() in lowered and len(mention) > length:
-                best, length = ff.name, len(mention)
-    return best
-
-
-def field_messages(detail: Any, fields: list[FormField]) -> dict[str, str]:
-    """The messages of an error's ``detail`` that belong to one input, by input name (shown next
-    to the field with ``aria-invalid`` and ``aria-describedby``)."""
-    out: dict[str, str] = {}
-    if isinstance(detail, list):
-        for error in detail:
-            if isinstance(error, dict):
-                name = _input_name(list(error.get("loc", [])))
-                if name:
-                    out.setdefault(name, str(error.get("msg") or validation.UNKNOWN))
-        return out
-    text = str(detail)
-    name = _named_field(text, fields)
-    return {name: text} if name else {}

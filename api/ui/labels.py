@@ -7,12 +7,15 @@ the forms before its words are added here.
 from __future__ import annotations
 
 import functools
+import re
 
 from api.temporal_gateway import PROCESS_LABELS
 from workflows import glossary
 from workflows.glossary import CHOICE_LABELS, FIELD_LABELS, PROCESS_FIELD_LABELS
 from workflows.model import ROLE_LABELS
-from workflows.profiles import load_all_profiles, unit_registers
+from workflows.profiles import Mailboxes, load_all_profiles, unit_registers
+from workflows.rules.case_event import EVENT_LABELS as CASE_EVENT_LABELS
+from workflows.rules.follow_up import REASON_LABELS as FOLLOW_UP_REASONS
 
 # Keys of a process's ``details`` that are not input fields.
 DETAIL_LABELS = {
@@ -47,6 +50,48 @@ DETAIL_LABELS = {
     "services_start_on": "Insatserna startar (HT-6)",
     "move_start_date": "Flyttad beställning startar",
     "receiver": "Beställningen flyttas till",
+    # The follow-up cycle (FU-1, FU-2) and the follow-up (FU-4)
+    "next_due": "Nästa uppföljning senast",
+    "last_follow_up": "Senaste uppföljning",
+    "current_follow_up": "Pågående uppföljning",
+    "first_follow_up_due": "Första uppföljning senast (NEW-7)",
+    "report": "Utförarens svar på mallen inför uppföljning",
+    "report_questions": "Mallens frågor",
+    "decision_ids": "Beslut som följs upp",
+    # Extra visits (UC-5), case events (END-*), homecoming (HT-*)
+    "registration_closes_at": "Registreringen stänger",
+    "visits": "Extra besök",
+    "order_ends_on": "Beställningen gäller till och med",
+    "absence_days": "Frånvarodagar (END-5)",
+    "billing_notice": "Avisering till debiteringen (CAL-7)",
+    "ended_decisions": "Beslut som upphör",
+    "ended_orders": "Beställningar som upphör",
+    "dialogue": "Dialog med hemgångsteamet",
+    "followed_up": "Uppföljning före överlämningen",
+    "moved": "Flyttade beställningar",
+    "orders": "Beställningar",
+    "planned_orders": "Planerade beställningar",
+    "proposals": "Förslag",
+    "services_to_hand_over": "Insatser att lämna över",
+    "executed_since": "Stödet har getts sedan",
+}
+
+# A detail whose own name means another thing in one process than the field of the same name.
+PROCESS_DETAIL_LABELS: dict[str, dict[str, str]] = {
+    "follow-up-cycle": {"reason": "Skäl till nästa uppföljning"},
+    "follow-up": {"reason": "Skäl till uppföljningen"},
+}
+
+# Details the pages do not show: how many Temporal runs a cycle has had says nothing to a reader.
+HIDDEN_DETAILS = frozenset({"runs"})
+
+# Codes a process writes as a detail's value (not a form's choice): why a follow-up is due
+# (workflows.rules.follow_up.REASON_LABELS, FU-1, FU-2), which case event a process handles
+# (workflows.rules.case_event.EVENT_LABELS, END-*).
+VALUE_LABELS: dict[str, str] = {
+    **{str(reason): label for reason, label in FOLLOW_UP_REASONS.items()},
+    "unscheduled": "extra uppföljning (ändrat behov, klagomål, ...)",
+    **{event: label.lower() for event, label in CASE_EVENT_LABELS.items()},
 }
 
 # Keys of a process's ``deadlines`` that are not action names.
@@ -89,6 +134,16 @@ ACTION_LABELS = {
     "move_order": "Flytta beställningen",
     "request_takeover": "Begär att hemgångsteamet tar över",
     "hand_back": "Ta tillbaka beställningen",
+    # the follow-up cycle and the follow-up (FU-1..FU-10)
+    "start_now": "Starta en uppföljning nu",
+    "plan": "Planera uppföljningen",
+    "submit_report": "Skicka mallen inför uppföljning",
+    "choose_form": "Välj form för uppföljningen",
+    "record": "Dokumentera uppföljningen",
+    # case events (END-1, END-3, CAL-7)
+    "confirm_end": "Bekräfta slutdatumet",
+    "confirm_pause": "Bekräfta uppehållet",
+    "handle_time_adjustment": "Hantera tidsjusteringen",
 }
 
 STAGE_LABELS = {
@@ -121,6 +176,8 @@ STAGE_LABELS = {
     "report_awaited": "inväntar utförarens rapport",
     "report_in": "rapport inkommen",
     "closed": "avslutad",
+    "registration_open": "registrering öppen",
+    "following_up": "uppföljning pågår",
 }
 
 OUTCOME_LABELS = {
@@ -182,8 +239,37 @@ def field_label(name: str, process_type: str | None = None) -> str:
     return own or FIELD_LABELS.get(name) or DETAIL_LABELS.get(name) or _code(name).capitalize()
 
 
-def deadline_label(name: str) -> str:
-    return DEADLINE_LABELS.get(name) or action_label(name)
+# A field label's hint of what an empty field means ("Utförare (tomt: ärendets utförare)"): for
+# the form only, never where a value is read (details, timelines).
+EMPTY_HINT = re.compile(r" \(tomt: [^)]*\)|; tomt: [^)]*(?=\))")
+
+
+def without_hint(label: str) -> str:
+    """A label as a reader reads it: "Utförare (tomt: ärendets utförare)" → "Utförare"."""
+    return EMPTY_HINT.sub("", label)
+
+
+def detail_label(name: str, process_type: str | None = None) -> str:
+    """A detail of a process's state as its page names it (no hint of what an empty field means)."""
+    own = PROCESS_DETAIL_LABELS.get(process_type or "", {}).get(name)
+    return own or without_hint(field_label(name, process_type))
+
+
+def value_label(value: str) -> str:
+    """A detail's value: a code the process writes, a form's choice, or the text itself."""
+    return VALUE_LABELS.get(value) or CHOICE_LABELS.get(value, value)
+
+
+# A deadline whose name means another thing in one process than the action of the same name.
+PROCESS_DEADLINE_LABELS: dict[str, dict[str, str]] = {
+    "follow-up": {"follow_up": "Uppföljningen hålls"},
+    "follow-up-cycle": {"follow_up": "Nästa uppföljning senast"},
+}
+
+
+def deadline_label(name: str, process_type: str | None = None) -> str:
+    own = PROCESS_DEADLINE_LABELS.get(process_type or "", {}).get(name)
+    return own or DEADLINE_LABELS.get(name) or action_label(name)
 
 
 def choice_label(value: str) -> str:
@@ -269,14 +355,33 @@ UNIT_WORDS = {
     "ab": "AB",
 }
 
-# The authority's function mailboxes (workflows/profiles.py Mailboxes) by their default names.
-MAILBOX_NAMES = {
-    "case-workers": "Biståndshandläggarna",
-    "senior-case-worker": "Förste biståndshandläggaren",
+# The authority's function mailboxes (workflows/profiles.py Mailboxes) by their purpose.
+MAILBOX_PURPOSES = {
+    "case_workers": "Biståndshandläggarna",
+    "senior_case_worker": "Förste biståndshandläggaren",
     "billing": "Debiteringen",
     "reception": "Mottagningsfunktionen",
-    "on-call": "Jourhavande arbetsledare",
+    "on_call": "Jourhavande arbetsledare",
 }
+
+
+@functools.cache
+def mailbox_names() -> dict[str, str]:
+    """Each authority mailbox of every profile by its Swedish name. A purpose's mailbox that some
+    municipalities name otherwise (Staffanstorp's reception is ``mottagningsfunktionen``) also
+    names those municipalities, so no two mailboxes read alike."""
+    defaults = Mailboxes()
+    users: dict[tuple[str, str], list[str]] = {}
+    for profile in load_all_profiles().values():
+        for purpose in MAILBOX_PURPOSES:
+            users.setdefault((purpose, getattr(profile.mailboxes, purpose)), []).append(profile.display_name)
+    names: dict[str, str] = {}
+    for (purpose, name), municipalities in users.items():
+        label = MAILBOX_PURPOSES[purpose]
+        if name != getattr(defaults, purpose):
+            label = f"{label} ({', '.join(sorted(municipalities))})"
+        names.setdefault(name, label)
+    return names
 
 
 def unit_label(org: str | None) -> str:
@@ -294,8 +399,9 @@ def unit_label(org: str | None) -> str:
 
 def mailbox_label(mailbox: str) -> str:
     """A function mailbox's Swedish name: an authority function or a unit's mailbox."""
-    if mailbox in MAILBOX_NAMES:
-        return MAILBOX_NAMES[mailbox]
+    known = mailbox_names().get(mailbox)
+    if known:
+        return known
     if mailbox.startswith("provider-"):
         return f"{unit_label(mailbox.removeprefix('provider-'))} (utförarens brevlåda)"
     return mailbox.replace("-", " ").capitalize()

@@ -10,7 +10,7 @@ from api.auth import TOKEN_COOKIE
 from api.deps import SettingsDep
 from api.limits import LimitError
 from api.routes.auth import DevLogin, dev_login
-from api.ui import forms
+from api.ui import messages
 from api.ui.common import HOME, LOGIN, Problem, form_values, render, ui_router
 from api.validation import validation_detail
 from workflows.model import ROLE_LABELS, ROLES
@@ -45,9 +45,8 @@ async def login(request: Request, settings: SettingsDep) -> Response:
         body = DevLogin.model_validate({k: v for k, v in values.items() if v != "" or k == "sub"})
     except (ValidationError, LimitError) as error:
         detail = error.problems if isinstance(error, LimitError) else validation_detail(error)
-        messages = forms.error_messages(detail)
-        fields = forms.field_messages(detail, [])
-        problem = Problem(status.HTTP_422_UNPROCESSABLE_CONTENT, messages, "login", values, fields)
+        shown, fields = messages.explain(detail)
+        problem = Problem(status.HTTP_422_UNPROCESSABLE_CONTENT, shown, "login", values, fields)
         return problem.redirect(request, LOGIN)
     response = RedirectResponse(HOME, status.HTTP_303_SEE_OTHER)
     try:

@@ -18,6 +18,7 @@ from api.ui.common import (
     Problem,
     UiUser,
     error_page,
+    form_key,
     form_values,
     local_time,
     render,
@@ -111,7 +112,7 @@ def _detail_text(value: str | int | float | bool) -> str:
             instant = None
         if instant is not None and instant.tzinfo is not None:
             return local_time(instant)
-    return labels.choice_label(text)
+    return labels.value_label(text)
 
 
 UNIT_DETAILS = frozenset({"team_id", "receiver", "provider_id"})
@@ -122,19 +123,40 @@ def _details(state: ProcessStateOut, read: Readable) -> list[tuple[str, str]]:
     units, decisions and orders as people read them."""
     return [
         (
-            labels.field_label(name, state.type),
+            labels.detail_label(name, state.type),
             labels.unit_label(str(value)) if name in UNIT_DETAILS else read(_detail_text(value)),
         )
         for name, value in state.details.items()
-        if isinstance(value, str | int | float | bool) and str(value) != ""
+        if isinstance(value, str | int | float | bool)
+        and str(value) != ""
+        and name not in labels.HIDDEN_DETAILS
     ]
+
+
+def deadlines(state: ProcessStateOut) -> list[tuple[str, datetime, bool]]:
+    """The process's deadlines as (label, due, done), the ones still to meet first: a deadline of
+    an action that is no longer open (done, or no longer asked for) and every deadline of a
+    closed process are done (issue 10: "Tidsfrister" showed deadlines long met as if pending)."""
+    cls = PROCESS_TYPES.get(state.type)
+    actions = set(cls.ACTIONS) if cls is not None else set()
+    open_actions = {task.action for task in state.open_tasks}
+    closed = state.status != "running"
+    rows = [
+        (
+            labels.deadline_label(name, state.type),
+            due,
+            closed or (name in actions and name not in open_actions),
+        )
+        for name, due in state.deadlines.items()
+    ]
+    return sorted(rows, key=lambda row: row[2])
 
 
 def _flash(request: Request) -> str:
     """The confirmation after a redirect: an action performed, or the process started."""
     done = request.query_params.get("utfort")
-    if done:
-        return f"Klart: {labels.action_label(done)}."
+    if done is not None:  # the banner names a known action, never echoes the address (issue 10)
+        return f"Klart: {labels.ACTION_LABELS[done]}." if done in labels.ACTION_LABELS else "Klart."
     if request.query_params.get("startad"):
         return "Processen är startad."
     return ""
@@ -155,18 +177,27 @@ async def perform_action(
     (403/409/422), by post/redirect/get."""
     values = form_values(await request.form())
     fields: list[forms.FormField] = []
+    process_type: str | None = None
     try:
         row = services.visible_process(session, user, process_id)
+        process_type = row.type
         input_class = services.action_input_class(row, action)
         fields = forms.describe(input_class)
         body = forms.body_of(input_class, values)
         await services.perform_action(
-            session, client, user, process_id, action, body, values.get("idempotency_key") or None, now
+            session,
+            client,
+            user,
+            process_id,
+            action,
+            body,
+            form_key(session, user, services.action_target(process_id), values, now),
+            now,
         )
     except HTTPException as error:
         if error.status_code == status.HTTP_404_NOT_FOUND:
             return error_page(request, user, error)
-        problem = Problem.of(error, f"atgard-{action}", values, fields)
+        problem = Problem.of(error, f"atgard-{action}", values, fields, process_type)
         return problem.redirect(request, process_url(process_id))
     return RedirectResponse(f"{process_url(process_id)}?utfort={quote(action)}", status.HTTP_303_SEE_OTHER)
 
@@ -239,6 +270,7 @@ async def process_page(
         details=([("Beställda insatser", ", ".join(items))] if items else []) + _details(state, read),
         deadline_forms=[f for f in action_forms if f.due_at is not None],
         optional_forms=[f for f in action_forms if f.due_at is None],
+        deadlines=deadlines(state),
         flash=_flash(request),
         temporal_url=temporal_link(settings, user, row.id),
         now=now,

@@ -1,7 +1,8 @@
 """Mina uppgifter: the caller's tasks with a deadline, overdue first, then by due time.
 
-Optional actions of a process (no deadline: "Eskalera", "Meddela om behovet upphört") are not
-tasks to be done by a time: they live on the process page, and the inbox only counts them.
+Optional actions of a process (no deadline: "Eskalera", "Skicka beställningarna", HT-3's dialogue
+with the homecoming team) are not tasks to be done by a time: they are done on the process page,
+and the inbox lists them apart, collapsed, each with a link to its process (issue 10).
 """
 
 from __future__ import annotations
@@ -32,12 +33,16 @@ async def inbox(request: Request, user: UiUser, session: SessionDep, now: NowDep
     rows = repo.inbox(session, user, now)
     everything = [InboxTaskOut.model_validate(row).with_overdue(now) for row in rows]
     tasks = deadline_first(everything)
+    with_deadline = {t.task_id for t in tasks}
+    optional = sorted(
+        (t for t in everything if t.task_id not in with_deadline), key=lambda t: (t.case_id, t.process_id)
+    )
     return render(
         request,
         "inbox.html",
         user,
         tasks=tasks,
-        optional=len(everything) - len(tasks),
-        people=people.case_facts(session, user, (t.case_id for t in tasks)),
+        optional=optional,
+        people=people.case_facts(session, user, (t.case_id for t in everything)),
         now=now,
     )
