@@ -28,7 +28,7 @@ FIELD_LABELS = {
     "decision": "Beslut",
     "decision_date": "Beslutsdatum",
     "decision_id": "Beslut",
-    "decisions": "Beslut per besök",
+    "decisions": "Beslut",
     "description": "Beskrivning av förändringen och insatt stöd",
     "done_on": "Genomförandeplanen upprättad",
     "execution_date": "Verkställighetsdatum (första utförda besöket)",
@@ -66,7 +66,7 @@ FIELD_LABELS = {
     "started_at": "Stödet började",
     "unknown_person": "Okänd person (ickevalsalternativ)",
     "visit_date": "Besöksdatum",
-    "visit_id": "Besök (id)",
+    "visit_id": "Besök",
     "started_on": "Stödet sattes in (dag 1)",
     "inserted": "Insatt stöd",
     "established_on": "Dag då förändringen konstaterades",
@@ -103,8 +103,8 @@ FIELD_LABELS = {
     "ordered_minutes": "Beställd tid (minuter)",
     "performed_minutes": "Utförd tid (minuter)",
     "confirmed_with_person": "Bekräftat med personen",
-    "ended_decision_ids": "Beslut som upphör (ett per rad)",
-    "ended_order_ids": "Beställningar som upphör (en per rad)",
+    "ended_decision_ids": "Beslut som upphör",
+    "ended_order_ids": "Beställningar som upphör",
     "approved": "Tiden justeras",
     "adjusted_minutes": "Justerad tid (minuter; tomt: utförd tid)",
     "mailbox": "Funktionsbrevlåda",
@@ -143,7 +143,8 @@ PROCESS_FIELD_LABELS: dict[str, dict[str, str]] = {
         "consent_asked": "Samtycke efterfrågat",
         "consent_given": "Samtycke lämnat",
         "new_decision": "Nytt beslut",
-        "ended_decision_ids": "Beslut som upphör (ett per rad)",
+        "ended_decision_ids": "Beslut som upphör",
+        "provider_id": "Utförare",
         "ended_on": "Slutdatum",
         "end_date": "Slutdatum (tidsbegränsat beslut)",
         "order_items": "Beställningens insatser",
@@ -154,8 +155,10 @@ PROCESS_FIELD_LABELS: dict[str, dict[str, str]] = {
         "unscheduled_reason": "Varför nu",
     },
     "follow-up-cycle": {"reason": "Varför nu (ändrat behov, klagomål, ...)"},
+    # UC-5: a review decides on each visit (the registration of a case has its decisions).
+    "extra-visits": {"decisions": "Beslut per besök"},
     # The registration of a case (api.ui.cases.CaseForm): the case's provider, no default.
-    "cases": {"provider_id": "Utförare"},
+    "cases": {"provider_id": "Utförare", "decisions": "Gällande beslut"},
 }
 
 CHOICE_LABELS: dict[str, str] = {

@@ -47,6 +47,7 @@ DETAIL_LABELS = {
     "services_start_on": "Insatserna startar (HT-6)",
     "move_start_date": "Flyttad beställning startar",
     "receiver": "Beställningen flyttas till",
+    "decision_kind": "Beslutets slag",
 }
 
 # Keys of a process's ``deadlines`` that are not action names.
@@ -89,6 +90,7 @@ ACTION_LABELS = {
     "move_order": "Flytta beställningen",
     "request_takeover": "Begär att hemgångsteamet tar över",
     "hand_back": "Ta tillbaka beställningen",
+    "start_now": "Starta uppföljningen",
 }
 
 STAGE_LABELS = {
