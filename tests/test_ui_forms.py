@@ -97,6 +97,7 @@ async def test_FU_1_FU_4_FU_8_a_follow_up_started_now_from_the_case_page_runs_th
         case_page = await page(app, f"/ui/arenden/{case_id}")
         assert "Starta en uppföljning nu (ändrat behov, klagomål)" in case_page
         start = posted(case_page, "atgard-start_now")
+        assert set(start) == {"idempotency_key", "tillbaka", "reason"}  # asked now: no other moment
         assert start["tillbaka"] == f"/ui/arenden/{case_id}"
         refused = await submit(app, action_url(cycle, "start_now"), {**start, "reason": ""})
         assert refused == f"/ui/arenden/{case_id}"  # the error shown where the form was

@@ -84,6 +84,11 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
         return {"start_now": (title, (CASE_WORKER, SENIOR_CASE_WORKER))}
 
     @classmethod
+    def hidden_fields(cls, details: dict[str, Any]) -> dict[str, frozenset[str]]:
+        """start_now happens when it is asked for: no other moment to state."""
+        return {"start_now": frozenset({"occurred_at"})}
+
+    @classmethod
     def continues_at(cls, action: str, details: dict[str, Any]) -> str | None:
         """After ``start_now`` the case worker goes on with the follow-up it started (its plan)."""
         current = details.get("current_follow_up") if action == "start_now" else None

@@ -57,7 +57,10 @@ class DecisionIn(BaseModel):
 class CaseIn(CheckedRequest):
     person_name: str = Field(min_length=1, examples=["Greta Exempel"])
     profile: str | None = Field(default=None, description="Municipality profile; default from settings.")
-    case_worker_id: str | None = Field(default=None, description="Default: the calling case worker.")
+    case_worker_id: str | None = Field(
+        default=None,
+        description="Default: the calling case worker. A user known in another role is refused (422).",
+    )
     provider_id: str | None = Field(default=None, examples=["hemtjanst-nord"])
     decisions: list[DecisionIn] = Field(default_factory=list)
 
