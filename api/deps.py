@@ -30,6 +30,13 @@ def get_client(request: Request) -> Client:
     return client
 
 
+def get_optional_client(request: Request) -> Client | None:
+    """The Temporal client, or None where a page does without it (the read model's case page
+    leaves out the forms that need a process's state)."""
+    client: Client | None = request.app.state.client
+    return client
+
+
 def get_profiles(request: Request) -> dict[str, Profile]:
     profiles: dict[str, Profile] = request.app.state.profiles
     return profiles
@@ -61,6 +68,7 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClientDep = Annotated[Client, Depends(get_client)]
+OptionalClientDep = Annotated[Client | None, Depends(get_optional_client)]
 ProfilesDep = Annotated[dict[str, Profile], Depends(get_profiles)]
 SessionDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(current_time)]

@@ -16,7 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import State
 
+from api.errors import unprocessable
 from readmodel import people
+from workflows.model import CASE_WORKER, ROLE_LABELS
 
 if TYPE_CHECKING:  # api.auth's dependency calls this module
     from api.auth import Principal
@@ -65,3 +67,21 @@ def remember(state: State, user: Principal) -> None:
         if len(cache) >= CACHE_LIMIT:
             cache.clear()
         cache[who.user_id] = who
+
+
+RESPONSIBLE = "case_worker_id"  # the responsible case worker of a case (registration, new case)
+
+
+def check_case_worker(session: Session, body: dict[str, object]) -> None:
+    """The responsible case worker a body names (``case_worker_id``) is no one the directory knows
+    in another role: 422 at the field, in Swedish. An id nobody has used yet is accepted (a new
+    colleague may not have logged in); the pages offer the known case workers by name."""
+    user_id = body.get(RESPONSIBLE)
+    if not isinstance(user_id, str) or not user_id:
+        return
+    who = people.identity(session, user_id)
+    if who is None or who.role == CASE_WORKER:
+        return
+    role = ROLE_LABELS.get(who.role, who.role)
+    message = f"{who.name or user_id} är {role}, inte biståndshandläggare"
+    raise unprocessable([{"loc": [RESPONSIBLE], "msg": message, "type": "not_a_case_worker"}])

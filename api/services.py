@@ -14,7 +14,7 @@ from fastapi import HTTPException, status
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
-from api import abnormal_ends, idempotency, limits, starting, units
+from api import abnormal_ends, directory, idempotency, limits, starting, units
 from api import case_closing as closing
 from api import temporal_gateway as gateway
 from api.auth import Principal
@@ -111,6 +111,12 @@ async def _aborted_state(
             "timeline": timeline,
         }
     )
+
+
+async def await_ready(client: Client, process_id: str, settings: Settings | None = None) -> None:
+    """A process another one started (e.g. the follow-up of the cycle's start_now) has opened its
+    first steps, so its page shows its forms; waits at most the action timeout (then 504)."""
+    await gateway.wait_ready(client, process_id, _timeouts(settings)[0])
 
 
 def check_input(cls: type[ProcessWorkflow], inp: Any) -> None:
@@ -216,6 +222,7 @@ async def start_process(
         closing.refuse_if_closed(case)  # END-2: a closed case starts nothing
     profile = starting.choose_profile(cls, case, fields, user, settings, profiles)
     units.check(profile.name, fields)  # a unit the municipality's register lists
+    directory.check_case_worker(session, fields)  # e.g. a new urgent case's responsible case worker
     case_id = case.id if case is not None else starting.new_case_id(scope)
     inp = starting.build(cls, session, case_id, case, profile, fields, user, now)
     check_input(cls, inp)

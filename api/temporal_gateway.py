@@ -86,6 +86,15 @@ async def start_process(
         raise
 
 
+async def wait_ready(client: Client, process_id: str, timeout: timedelta | None = None) -> None:
+    """Until a running process has opened its first steps (its ``ready`` update), at most
+    ``timeout`` (then 504): e.g. a follow-up its cycle has just started."""
+    async with temporal_errors(client, process_id):
+        await handle_of(client, process_id).execute_update(
+            "ready", result_type=ProcessState, rpc_timeout=timeout
+        )
+
+
 async def current_state(
     client: Client, process_id: str, timeout: timedelta | None = None
 ) -> ProcessState | None:

@@ -300,7 +300,9 @@ async def record_urgent_change(sessions: Sessions) -> WorkflowHistory:
         await advance_to(env, sthlm(2026, 12, 28, 10, 0))
         await act(handle, [("notify_case_worker", NotifyCaseWorker(actor=PROVIDER))])
         await advance_to(env, sthlm(2027, 1, 8, 0, 0, 1))
-        granted = Respond(actor=SENIOR, outcome="granted", decision_date=date(2026, 12, 24))
+        granted = Respond(
+            actor=SENIOR, outcome="granted", decision_date=date(2026, 12, 24), services=["Toaletthjälp natt"]
+        )
         await act(handle, [("respond", granted)])
         return await complete_history(handle)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from tests.support import profile, sthlm
+from workflows import calendar
 from workflows.rules import follow_up as rules
 from workflows.rules.follow_up import DecisionTerm
 
@@ -27,6 +28,32 @@ def test_fu3_last_followed_up_2026_10_15_with_a_decision_ending_2027_03_31_is_du
     due = rules.next_due([decision], date(2026, 10, 15), DEFAULT)
     assert due is not None
     assert (due.on, due.reason) == (date(2027, 3, 30), "end_date")
+
+
+@pytest.mark.parametrize(
+    ("due_on", "now", "proposed"),
+    [
+        # Kristi himmelfärdsdag Thu 2027-05-06: the Wednesday before, summer time (+02:00)
+        (date(2027, 5, 6), sthlm(2027, 4, 6, 9), sthlm(2027, 5, 5, 10)),
+        # Sun 2026-12-27 after Annandag jul, Juldagen and Julafton: Wed 2026-12-23
+        (date(2026, 12, 27), sthlm(2026, 11, 23, 9), sthlm(2026, 12, 23, 10)),
+        # Annandag påsk Mon 2027-03-29 and Långfredag: Thu 2027-03-25, still winter time (+01:00)
+        (date(2027, 3, 29), sthlm(2027, 3, 1, 9), sthlm(2027, 3, 25, 10)),
+        # due tomorrow: tomorrow (the report has today)
+        (date(2026, 11, 24), sthlm(2026, 11, 23, 15), sthlm(2026, 11, 24, 10)),
+        # overdue since Friday, on Sunday: the next working day, Mon 2026-11-23
+        (date(2026, 11, 20), sthlm(2026, 11, 22, 7), sthlm(2026, 11, 23, 10)),
+    ],
+)
+def test_fu4_the_plan_proposes_10_00_on_the_last_working_day_up_to_the_due_date_a_day_ahead(
+    due_on: date, now: datetime, proposed: datetime
+) -> None:
+    """FU-4: the follow-up the plan form proposes leaves the provider the days before it for its
+    report: 10:00 on the last working day (CAL-1) up to the due date, never before 10:00 on the
+    next working day."""
+    meeting = rules.proposed_meeting(due_on, now)
+    assert meeting == proposed
+    assert f"{calendar.local(meeting):%H:%M}" == "10:00"  # CAL-2: Stockholm time, across DST
 
 
 def test_fu1_a_decision_is_followed_up_one_year_after_the_last_follow_up_or_the_decision() -> None:

@@ -298,6 +298,12 @@ async def test_HT_4_regular_through_the_html_forms_as_each_role_with_the_propose
         page = (await app.http.get(f"/ui/processer/{pid}")).text
         assert value_of(page, "atgard-move_order", "start_date") == "2027-03-01"
         assert value_of(page, "atgard-move_order", "provider_id") == "hemtjanst-nord"
+        # HT-4: the order moves with the services the team listed; a new decision after the
+        # follow-up is proposed from the handover date
+        assert value_of(page, "atgard-move_order", "items-0-name") == "Personlig omvårdnad"
+        assert value_of(page, "atgard-move_order", "items-0-kind") == "care"
+        assert value_of(page, "atgard-follow_up", "decision_date") == "2027-03-01"
+        assert "Fylls i när ”Nytt beslut om hemtjänst” är ikryssat." in page
         no_items = {"start_date": "2027-03-01", "provider_id": "hemtjanst-nord"}
         error = await post_form(app, pid, "move_order", no_items, status=422)
         assert '<p class="field-error" id="atgard-move_order-items-fel">' in error  # at the services' rows
@@ -341,7 +347,13 @@ async def test_HT_3_simplified_through_the_html_forms_with_the_proposed_handover
         await ui_as(app, "case_worker")
         page = (await app.http.get(f"/ui/processer/{pid}")).text
         assert "Registrera uppföljning" in page
-        await post_form(app, pid, "follow_up", {"contacted_person": "on"})
+        assert value_of(page, "atgard-follow_up", "decision_date") == "2026-12-29"  # the handover date
+        decided = {"contacted_person": "on", "new_decision": "on", "decision_date": "2026-12-29"}
+        await post_form(app, pid, "follow_up", decided | {"services": "Personlig omvårdnad\nTillsyn"})
+        page = (await app.http.get(f"/ui/processer/{pid}")).text
+        # HT-3: the order moves with the new decision's services
+        moved = [value_of(page, "atgard-move_order", f"items-{i}-name") for i in range(3)]
+        assert moved == ["Personlig omvårdnad", "Tillsyn", ""]
         await post_form(
             app,
             pid,

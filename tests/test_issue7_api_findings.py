@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.page_forms import posted
 from tests.support import sthlm
 from tests.test_api_support import login_all, new_case
 from tests.test_homecoming_api import app_at, post_form, ui_as, value_of
@@ -93,8 +93,9 @@ async def test_HT_3_the_forms_show_and_propose_only_what_they_can_submit(
     sessions: sessionmaker[Session],
 ) -> None:
     """Simplified: the announce form has the handover date (proposed Tue 2026-12-29) and no
-    planned_at or services; the follow-up form, submitted as it comes, is accepted (no decision
-    date proposed while "new decision" is unchecked)."""
+    planned_at or services; the follow-up form proposes a new decision's date (the handover date)
+    and, submitted as it comes with "new decision" unchecked, is accepted: the date applies only
+    to a new decision (``only_when``) and is left out."""
     async with app_at(sthlm(2026, 12, 23, 10), sessions) as app:
         case_id = await new_case(app.http)
         await ui_as(app, "case_worker")
@@ -113,22 +114,11 @@ async def test_HT_3_the_forms_show_and_propose_only_what_they_can_submit(
         await post_form(app, pid, "announce_handover", {"handover_date": "2026-12-29"})
         await ui_as(app, "case_worker")
         page = (await app.http.get(f"/ui/processer/{pid}")).text
-        assert value_of(page, "atgard-follow_up", "decision_date") == ""
-        form = _as_it_comes(page, "atgard-follow_up")
+        # The new decision's date is proposed (the handover date) and applies only to a new decision:
+        # the form submitted as it comes, "new decision" unchecked, leaves it out and is accepted.
+        assert value_of(page, "atgard-follow_up", "decision_date") == "2026-12-29"
+        form = posted(page, "atgard-follow_up")
+        assert (form["decision_date"], "new_decision" in form) == ("2026-12-29", False)
         await post_form(app, pid, "follow_up", form)
         state = await app.get("case_worker", f"/processes/{pid}")
         assert state["details"]["followed_up"]["new_decision"] is False
-
-
-def _as_it_comes(page: str, form_id: str) -> dict[str, Any]:
-    """The form's prefilled text values, as a browser would submit it untouched (checkboxes
-    checked by default included)."""
-    import re
-
-    values = dict(re.findall(rf'id="{form_id}-(\w+)" name="\w+" value="([^"]*)"', page))
-    boxes = re.findall(rf'type="checkbox" id="{form_id}-(\w+)" name="\w+" value="on"\s*(checked)?', page)
-    for name, checked in boxes:
-        values.pop(name, None)
-        if checked:
-            values[name] = "on"
-    return values

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from readmodel.database import make_session_factory
+from tests.page_forms import posted
 from tests.support import advance_to, scenario, scenario_clock, sthlm, wait_closed
 from tests.test_api_support import api_client, login_all
 from tests.test_read_model import _postgres, _sqlite
@@ -357,10 +358,8 @@ async def test_EXT_the_whole_process_through_the_html_forms_as_provider_senior_a
         )
         assert "ansökan" in page
         page = await post_form(api, pid, "register_application", {"received_on": "2027-03-24"})
-        assert (
-            '<input type="date" id="atgard-decide-decision_date" name="decision_date" value="2027-03-15"'
-            in page
-        )
+        assert posted(page, "atgard-decide")["decision_date"] == "2027-03-15"  # EXT-5: day 1, proposed
+        assert "Fylls i när ”Beviljas” är ikryssat." in page
 
         url = f"/ui/processer/{pid}/atgard/decide"
         decide = {

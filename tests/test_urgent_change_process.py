@@ -310,7 +310,9 @@ async def test_UC_1_lasting_change_from_christmas_eve_is_due_monday_28_december_
     [alert] = messages(sessions, SENIOR_MAILBOX)
     assert "2027-01-07 23:59" in alert.body
 
-    granted = Respond(actor=SENIOR, outcome="granted", decision_date=date(2026, 12, 24))
+    granted = Respond(
+        actor=SENIOR, outcome="granted", decision_date=date(2026, 12, 24), services=["Tillsyn natt"]
+    )
     done = await act(handle, "respond", granted)
     assert done.outcome == "granted"
     [decision] = decisions(sessions)

@@ -60,6 +60,21 @@ def test_UC_1_UC_2_a_decision_date_other_than_the_proposed_one_is_rejected() -> 
         rules.check_decision_date(date(2026, 12, 28), rules.LASTING, sthlm(2026, 12, 24, 7), DEADLINES)
 
 
+def test_UC_4_a_grant_names_at_least_one_service_dated_from_the_start_day_christmas_eve() -> None:
+    """UC-4: more help granted is a decision of what is granted: a lasting change that started
+    Thu 2026-12-24 (Julafton) is granted from 2026-12-24 with its services; without one (or only
+    blanks) it is refused at the services, in Swedish. A refusal or a booked follow-up names none."""
+    started, notified = sthlm(2026, 12, 24, 7), sthlm(2026, 12, 28, 10)
+    granted = (rules.GRANTED, date(2026, 12, 24), None, rules.LASTING, started, notified, DEADLINES)
+    rules.check_response(*granted, ["Toaletthjälp natt"])
+    for services in ([], ["  "]):
+        with pytest.raises(ValueError, match=r"^Insatser: ange minst en insats som beviljas\."):
+            rules.check_response(*granted, services)
+    rules.check_response(rules.NOT_GRANTED, None, None, rules.LASTING, started, notified, DEADLINES)
+    booked = (rules.FOLLOW_UP_BOOKED, None, date(2026, 12, 29), rules.LASTING, started, notified, DEADLINES)
+    rules.check_response(*booked)
+
+
 def test_UC_4_COM_1_response_due_five_working_days_after_a_notification_on_monday_28_december() -> None:
     """UC-4 / COM-1: notified Mon 2026-12-28 10:00 → working days 29, 30 Dec, 4, 5 and 7 Jan
     (31 Nyårsafton, 1 Nyårsdagen, 2-3 weekend, 6 Trettondedag jul are not) → end of Thu 2027-01-07."""

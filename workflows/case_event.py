@@ -20,7 +20,7 @@ when the case worker registers it; a late one raises one notice and a message to
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from temporalio import workflow
@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.effects import ACTIVITY_TIMEOUT, AUTHORITY_JOURNAL, PROVIDER_JOURNAL
     from workflows.io.case_event import (
         DEATH,
+        TIME_ADJUSTMENT,
         CaseEventInput,
         ConfirmEnd,
         ConfirmPause,
@@ -51,7 +52,7 @@ with workflow.unsafe.imports_passed_through():
         rule_check,
     )
     from workflows.process import ProcessWorkflow
-    from workflows.profiles import provider_mailbox
+    from workflows.profiles import Profile, provider_mailbox
     from workflows.rules import case_event as rules
     from workflows.rules import follow_up as ending_rules
     from workflows.rules import plausibility
@@ -99,6 +100,26 @@ class CaseEventWorkflow(ProcessWorkflow):
         )
 
     @classmethod
+    def proposals(cls, details: dict[str, Any], profile: Profile, now: datetime) -> dict[str, dict[str, Any]]:
+        """END-1 / END-3: what the workflow published (the end date, the period, what ends);
+        END-6: the time that applies if adjusted, the performed time the provider reported."""
+        proposed = dict(super().proposals(details, profile, now))
+        if details.get("event") == TIME_ADJUSTMENT and details.get("performed_minutes") is not None:
+            proposed["handle_time_adjustment"] = {"adjusted_minutes": str(details["performed_minutes"])}
+        return proposed
+
+    @classmethod
+    def offered(cls, details: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+        """END-1: the decisions and orders an end may concern: those of the case when it was
+        reported (the validator's); processes started before they were published offer the case's."""
+        offered = {
+            name: [str(item) for item in details[key]]
+            for name, key in (("ended_decision_ids", "decision_ids"), ("ended_order_ids", "open_orders"))
+            if isinstance(details.get(key), list)
+        }
+        return {"confirm_end": offered} if offered else {}
+
+    @classmethod
     def once_per_case(cls, inp: CaseEventInput) -> str | None:
         return DEATH if inp.event == DEATH else None  # END-2: a person dies once
 
@@ -112,6 +133,9 @@ class CaseEventWorkflow(ProcessWorkflow):
         self.details = {"event": inp.event, "reported_by": inp.reported_by.label}
         self.details.update(_report_details(self._report))
         if inp.service_ended is not None:
+            # What confirm_end may end (its form offers them by name): the validator's lists.
+            self.details["decision_ids"] = [d.decision_id for d in inp.decisions]
+            self.details["open_orders"] = list(inp.open_orders)
             self.details["proposals"] = {
                 "confirm_end": {
                     "ended_on": inp.service_ended.ended_on.isoformat(),

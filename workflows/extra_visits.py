@@ -11,8 +11,8 @@ process ends once registration has closed and no visit waits for a review or an 
 
 from __future__ import annotations
 
-from datetime import time
-from typing import ClassVar
+from datetime import datetime, time
+from typing import Any, ClassVar
 
 from temporalio import workflow
 
@@ -40,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
         rule_check,
     )
     from workflows.process import ProcessWorkflow
-    from workflows.profiles import provider_mailbox
+    from workflows.profiles import Profile, provider_mailbox
     from workflows.rules import extra_visits as rules
     from workflows.rules.order import ServiceItem
 
@@ -73,6 +73,22 @@ class ExtraVisitsWorkflow(ProcessWorkflow):
             started_by=ctx.actor,
             case_worker_id=ctx.case.case_worker_id,
         )
+
+    @classmethod
+    def offered(cls, details: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+        """UC-5: a review decides on the visits pending review; the provider answers the
+        questioned ones."""
+        visits = [v for v in details.get("visits") or [] if isinstance(v, dict)]
+        return {
+            "review": {"visit_id": rules.pending_review(visits)},
+            "answer_question": {"visit_id": rules.questioned(visits)},
+        }
+
+    @classmethod
+    def proposals(cls, details: dict[str, Any], profile: Profile, now: datetime) -> dict[str, dict[str, Any]]:
+        """UC-5: the answer concerns the question due first."""
+        open_ = cls.offered(details)["answer_question"]["visit_id"]
+        return {"answer_question": {"visit_id": open_[0]}} if open_ else {}
 
     @classmethod
     def once_per_case(cls, inp: ExtraVisitsInput) -> str | None:

@@ -15,14 +15,14 @@ in the cycle and the provider is told (COM-5). The cycle then schedules the next
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_events import CaseEventActivities, ServicesEnding
     from activities.records import DecisionEnd
-    from workflows import calendar, follow_up_effects
+    from workflows import calendar, follow_up_effects, follow_up_forms
     from workflows.effects import ACTIVITY_TIMEOUT, AUTHORITY_JOURNAL, PROVIDER_JOURNAL
     from workflows.io.follow_up import (
         ChooseForm,
@@ -37,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.model import Action, ProcessState, StartContext, invalid, rule_check
     from workflows.process import ProcessWorkflow
-    from workflows.profiles import provider_mailbox
+    from workflows.profiles import Profile, provider_mailbox
     from workflows.rules import follow_up as rules
     from workflows.rules.follow_up import join_services
 
@@ -69,6 +69,14 @@ class FollowUpWorkflow(ProcessWorkflow):
     }
 
     @classmethod
+    def proposals(cls, details: dict[str, Any], profile: Profile, now: datetime) -> dict[str, dict[str, Any]]:
+        return follow_up_forms.proposals(details, now)
+
+    @classmethod
+    def offered(cls, details: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+        return follow_up_forms.offered(details)
+
+    @classmethod
     def build_input(cls, request: NoHttpStart, ctx: StartContext) -> FollowUpInput:
         raise ValueError(
             "En uppföljning startas av ärendets uppföljningscykel: använd åtgärden start_now "
@@ -88,6 +96,7 @@ class FollowUpWorkflow(ProcessWorkflow):
             "services": self._services_of([d.decision_id for d in inp.decisions]),
             "decision_ids": [d.decision_id for d in inp.decisions],
             "report_questions": list(rules.REPORT_QUESTIONS),
+            "provider_id": inp.provider_id,  # the forms propose an order only to a provider
         }
 
     @workflow.run
@@ -229,6 +238,11 @@ class FollowUpWorkflow(ProcessWorkflow):
         lines.append(f"5. {rules.REPORT_QUESTIONS[4]} {action.other.strip() or '-'}")
         text = "\n".join(lines)
         self.details["report"] = text
+        # The record's and the form's proposals (FU-6, FU-7) read the provider's answers.
+        self.details["report_answers"] = {
+            "need_matches_order": action.need_matches_order,
+            "provider_attends": action.provider_attends,
+        }
         await self.effects.journal(PROVIDER_JOURNAL, "Mall inför uppföljning skickad.", action.actor, at)
         await self.effects.journal(AUTHORITY_JOURNAL, "Mall inför uppföljning inkommen.", action.actor, at)
         await self.effects.message(

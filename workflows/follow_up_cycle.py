@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date, datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
@@ -73,6 +73,26 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
     @classmethod
     def build_input(cls, request: NoHttpStart, ctx: StartContext) -> CycleInput:
         raise ValueError("Uppföljningscykeln startar när ärendets första beslut registreras.")
+
+    @classmethod
+    def actions_without_task(cls, details: dict[str, Any]) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """FU-1: while no follow-up runs, the case worker may start one now (a changed need, a
+        complaint); the pages offer it on the cycle's and the case's page."""
+        if details.get("current_follow_up"):
+            return {}
+        title = "Starta en uppföljning nu (ändrat behov, klagomål)"
+        return {"start_now": (title, (CASE_WORKER, SENIOR_CASE_WORKER))}
+
+    @classmethod
+    def hidden_fields(cls, details: dict[str, Any]) -> dict[str, frozenset[str]]:
+        """start_now happens when it is asked for: no other moment to state."""
+        return {"start_now": frozenset({"occurred_at"})}
+
+    @classmethod
+    def continues_at(cls, action: str, details: dict[str, Any]) -> str | None:
+        """After ``start_now`` the case worker goes on with the follow-up it started (its plan)."""
+        current = details.get("current_follow_up") if action == "start_now" else None
+        return str(current) if current else None
 
     @classmethod
     def concerns_units(cls, inp: CycleInput) -> frozenset[str]:

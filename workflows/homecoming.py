@@ -87,7 +87,7 @@ class HomecomingWorkflow(ProcessWorkflow):
         return homecoming_start.build_input(request, ctx)
 
     @classmethod
-    def proposals(cls, details: dict[str, Any], profile: Profile, now: datetime) -> dict[str, dict[str, str]]:
+    def proposals(cls, details: dict[str, Any], profile: Profile, now: datetime) -> dict[str, dict[str, Any]]:
         return homecoming_start.proposals(details, profile, now)
 
     @classmethod
@@ -554,6 +554,8 @@ class HomecomingWorkflow(ProcessWorkflow):
             "on": held.isoformat(),
             "by": action.actor.label,
             "new_decision": action.new_decision,
+            # the move's proposed items (HT-3 / HT-4): the new decision's services
+            "services": list(action.services) if action.new_decision else [],
         }
         await self.effects.journal(AUTHORITY_JOURNAL, text, action.actor, at)
         await self.effects.follow_up_event(text, decision_id=decision_id, held_on=held)

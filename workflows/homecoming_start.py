@@ -107,9 +107,18 @@ def _reverse(request: StartHomecoming, ctx: StartContext) -> HomecomingInput:
     )
 
 
-def proposals(details: dict[str, Any], profile: Profile, now: Any) -> dict[str, dict[str, str]]:
+def services_to_move(details: dict[str, Any]) -> list[str]:
+    """HT-3 / HT-4: the services the order moves with: those of the new decision after the
+    follow-up, else those the team listed when it announced the handover (the template)."""
+    followed = details.get("followed_up")
+    decided = followed.get("services") if isinstance(followed, dict) else None
+    return [str(name) for name in decided or details.get("services_to_hand_over") or []]
+
+
+def proposals(details: dict[str, Any], profile: Profile, now: Any) -> dict[str, dict[str, Any]]:
     """What the open actions' forms propose, by action and field, as form values (dates
-    ``YYYY-MM-DD``, moments as Stockholm wall-clock ``YYYY-MM-DDTHH:MM``)."""
+    ``YYYY-MM-DD``, moments as Stockholm wall-clock ``YYYY-MM-DDTHH:MM``, the moved order's items
+    as rows)."""
     today = calendar.local_date(now).isoformat()
     notice = profile.deadlines
     if details.get("mode") == rules.SIMPLIFIED:
@@ -118,10 +127,17 @@ def proposals(details: dict[str, Any], profile: Profile, now: Any) -> dict[str, 
         announce = {"planned_at": f"{rules.proposed_handover_at(now, notice):%Y-%m-%dT%H:%M}"}
     move_start = str(details.get("move_start_date") or "")
     back_on = str(details.get("period_end") or details.get("period_start") or today)
+    items = [{"name": name, "kind": "care"} for name in services_to_move(details)]
     return {
         "send_order": {"start_date": str(details.get("services_start_on") or today)},
         "announce_handover": announce,  # HT-3 / HT-4: the earliest handover that is on time
-        "move_order": {"start_date": move_start, "provider_id": str(details.get("receiver") or "")},
+        # HT-3 / HT-4: a new decision after the follow-up is normally dated from the handover date
+        "follow_up": {"decision_date": move_start, "services": list(services_to_move(details))},
+        "move_order": {
+            "start_date": move_start,
+            "provider_id": str(details.get("receiver") or ""),
+            "items": items,
+        },
         "request_takeover": {"period_start": today},
         "hand_back": {"back_on": max(back_on, today)},
     }

@@ -122,6 +122,17 @@ class Actor:
 SYSTEM = Actor(user_id="system", role=SYSTEM_ROLE, name="Systemet")
 
 
+# Field metadata: the field applies only when another field of the same input has a value (e.g.
+# a new decision only with the outcome "new_decision"). The generated forms show it as such and
+# leave it out of the body otherwise, so a value they propose for one outcome never reaches another.
+ONLY_WHEN = "only_when"
+
+
+def only_when(field_name: str, value: str | bool) -> dict[str, tuple[str, str | bool]]:
+    """``dataclasses.field(metadata=only_when("outcome", "granted"))``."""
+    return {ONLY_WHEN: (field_name, value)}
+
+
 @dataclass(kw_only=True)
 class Action:
     """The part every action shares; each action's input dataclass extends it."""

@@ -13,7 +13,7 @@ person (NEW-5) is announced to the default provider at once, and the order waits
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from temporalio import workflow
 
@@ -63,6 +63,11 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
         "send_order": SendOrder,
         "close": CloseCase,
     }
+
+    @classmethod
+    def proposals(cls, details: dict[str, Any], profile: Profile, now: datetime) -> dict[str, dict[str, Any]]:
+        """NEW-4: the decision's date (published); NEW-3: the order from the decision."""
+        return {"send_order": rules.order_proposal(details, calendar.local_date(now))}
 
     @classmethod
     def build_input(cls, request: StartNewUrgentCase, ctx: StartContext) -> NewUrgentCaseInput:
@@ -316,6 +321,7 @@ class NewUrgentCaseWorkflow(ProcessWorkflow):
             decision_id=self.decision_id,
             decision_date=decision_date.isoformat(),
             services=list(action.services),
+            decision_kind=action.kind,  # the order's proposed items are of this kind
             first_follow_up_due=follow_up.isoformat(),
         )
         await self.record_decision(  # FU-2 / NEW-7: a new case's decision

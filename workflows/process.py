@@ -117,14 +117,36 @@ class ProcessWorkflow:
         raise NotImplementedError
 
     @classmethod
-    def proposals(cls, details: dict[str, Any], profile: Profile, now: datetime) -> dict[str, dict[str, str]]:
+    def proposals(cls, details: dict[str, Any], profile: Profile, now: datetime) -> dict[str, dict[str, Any]]:
         """The values the forms of open actions propose, by action and field, as form values
-        (computed at the moment the form is shown, from the process's ``details`` and the rules).
+        (computed at the moment the form is shown, from the process's ``details`` and the rules):
+        a text, a list of texts, a mapping for a nested dataclass, a list of mappings for rows.
 
         By default what the workflow itself published as ``details["proposals"]`` (e.g. EXT-5's
         back-dated decision date); a process whose proposals depend on the moment overrides this."""
         published = details.get("proposals")
         return published if isinstance(published, dict) else {}
+
+    @classmethod
+    def offered(cls, details: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+        """The items a field of an open action's form may name, by action and field (ids in the
+        order offered), where the process knows better than the case: e.g. the visits pending
+        review (UC-5). A field not listed offers the case's current items of its kind
+        (``api.ui.choices``); by default nothing is narrowed."""
+        return {}
+
+    @classmethod
+    def actions_without_task(cls, details: dict[str, Any]) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Actions open without a task of their own (action → its title and the roles that may
+        perform it), e.g. the follow-up cycle's ``start_now`` (FU-1) while no follow-up runs; the
+        pages offer them as optional actions. By default none."""
+        return {}
+
+    @classmethod
+    def continues_at(cls, action: str, details: dict[str, Any]) -> str | None:
+        """The process a person continues with after ``action`` (e.g. the follow-up the cycle's
+        ``start_now`` started); None: this one."""
+        return None
 
     @classmethod
     def hidden_fields(cls, details: dict[str, Any]) -> dict[str, frozenset[str]]:

@@ -184,6 +184,7 @@ class UrgentChangeWorkflow(ProcessWorkflow):
                 self.inp.started_at,
                 self.notified_at,
                 self._rules,
+                action.services,
             )
 
     @workflow.update

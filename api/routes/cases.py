@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.exc import IntegrityError
 
-from api import cycles, idempotency, units
+from api import cycles, directory, idempotency, units
 from api.auth import CurrentUser, Principal, require_roles
 from api.deps import NowDep, ProfilesDep, SessionDep, SettingsDep
 from api.errors import not_found, unprocessable
@@ -57,7 +57,10 @@ class DecisionIn(BaseModel):
 class CaseIn(CheckedRequest):
     person_name: str = Field(min_length=1, examples=["Greta Exempel"])
     profile: str | None = Field(default=None, description="Municipality profile; default from settings.")
-    case_worker_id: str | None = Field(default=None, description="Default: the calling case worker.")
+    case_worker_id: str | None = Field(
+        default=None,
+        description="Default: the calling case worker. A user known in another role is refused (422).",
+    )
     provider_id: str | None = Field(default=None, examples=["hemtjanst-nord"])
     decisions: list[DecisionIn] = Field(default_factory=list)
 
@@ -89,6 +92,7 @@ async def register_case(
     if profile not in profiles:
         raise unprocessable(f"Okänd kommunprofil: {shown(profile)}.")
     units.check(profile, body.model_dump(mode="json"))  # the provider is a unit of the register
+    directory.check_case_worker(session, body.model_dump())  # a case worker, if the directory knows them
     row = Case(
         id=case_id,
         person_name=body.person_name,

@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import HTTPException, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -15,13 +15,13 @@ from pydantic import ValidationError
 
 from api import services
 from api.auth import Principal
-from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep, SettingsDep
+from api.deps import ClientDep, NowDep, OptionalClientDep, ProfilesDep, SessionDep, SettingsDep
 from api.errors import not_found
 from api.limits import LimitError
 from api.routes import cases as case_routes
 from api.routes import mailboxes as mailbox_routes
 from api.schemas import DecisionOut, InboxTaskOut, OrderOut
-from api.ui import forms, labels, people
+from api.ui import choices, forms, labels, people, processes
 from api.ui.case_event_forms import event_forms
 from api.ui.common import (
     GeneratedForm,
@@ -36,7 +36,8 @@ from api.ui.common import (
 from api.ui.readable import process_names, readable
 from api.validation import validation_detail
 from readmodel import repository as repo
-from readmodel.models import Case, Decision
+from readmodel.models import Case
+from workflows.model import CASE_WORKER
 from workflows.process import ProcessWorkflow
 from workflows.profiles import Profile, provider_mailbox
 from workflows.registry import PROCESS_TYPES
@@ -91,38 +92,22 @@ def _startable(user: Principal, profile: Profile | None, creates_case: bool) -> 
     ]
 
 
-def decision_text(decision: Decision) -> str:
-    """A decision as people name it: kind, services and start date."""
-    services_text = ", ".join(str(s) for s in decision.services) or labels.decision_kind_label(decision.kind)
-    start = f" från {decision.start_date}" if decision.start_date else ""
-    return f"{labels.decision_kind_label(decision.kind)}: {services_text}{start}"
-
-
-def _with_decisions(fields: list[forms.FormField], decisions: list[Decision]) -> list[forms.FormField]:
-    """A ``decision_id`` field as a choice among the case's current decisions, not an id to type."""
-    options = [("", "– inget särskilt beslut –")] + [(d.id, decision_text(d)) for d in decisions]
-    return [
-        dataclasses.replace(ff, kind="select", options=options) if ff.name == "decision_id" else ff
-        for ff in fields
-    ]
-
-
 def start_fields(
-    cls: type[ProcessWorkflow], decisions: list[Decision], profile: Profile | None = None
+    cls: type[ProcessWorkflow], items: choices.Items, profile: Profile | None = None
 ) -> list[forms.FormField]:
-    """The start form's fields: decisions and units to choose from, not ids to type."""
-    return _with_decisions(forms.describe(cls.START_REQUEST, profile.name if profile else None), decisions)
+    """The start form's fields: decisions, units and case workers to choose from, not ids to type."""
+    return items.apply(forms.describe(cls.START_REQUEST, profile.name if profile else None))
 
 
 def _start_forms(
-    user: Principal, profile: Profile | None, case_id: str | None, decisions: list[Decision]
+    user: Principal, profile: Profile | None, case_id: str | None, items: choices.Items
 ) -> list[GeneratedForm]:
     return [
         GeneratedForm(
             form_id=f"starta-{cls.process_type}",
             title=f"Starta {labels.process_label(cls.process_type).lower()}",
             action_url="/ui/processer",
-            fields=start_fields(cls, decisions, profile),
+            fields=start_fields(cls, items, profile),
             submit="Starta",
             hidden={"type": cls.process_type, **({"case_id": case_id} if case_id else {})},
         )
@@ -130,18 +115,22 @@ def _start_forms(
     ]
 
 
-def _register_form(user: Principal, profile: str) -> list[GeneratedForm]:
-    """The registration of a case in ``profile`` (the one POST /cases uses for a body without one)."""
+def _register_form(user: Principal, profile: str, items: choices.Items) -> list[GeneratedForm]:
+    """The registration of a case in ``profile`` (the one POST /cases uses for a body without one);
+    the responsible case worker one of those the directory knows, by default the caller."""
     if user.role not in case_routes.REGISTRARS:
         return []
+    mine = user.role == CASE_WORKER
+    fields = items.apply(forms.describe(CaseForm, profile))
+    fields = forms.with_proposals(fields, {"case_worker_id": user.sub} if mine else {})
     return [
         GeneratedForm(
             form_id=REGISTER_FORM,
             title="Registrera ärende med gällande beslut",
             action_url=CASES,
-            fields=forms.describe(CaseForm, profile),
+            fields=fields,
             submit="Registrera ärendet",
-            intro="Ansvarig handläggare blir du om fältet lämnas tomt.",
+            intro="Ansvarig handläggare blir du om fältet lämnas tomt." if mine else "",
         )
     ]
 
@@ -155,13 +144,30 @@ async def cases(
     rows = repo.list_cases(session, user)
     mine = user.municipality if user.municipality in profiles else None
     new_case_profile = profiles.get(mine or settings.default_profile)
+    items = choices.with_case_workers(choices.Items(), session, user)
     return render(
         request,
         "cases.html",
         user,
         cases=people.facts_of_cases(session, user, rows),
-        start_forms=_register_form(user, settings.default_profile)
-        + _start_forms(user, new_case_profile, None, []),
+        start_forms=_register_form(user, settings.default_profile, items)
+        + _start_forms(user, new_case_profile, None, items),
+        flash=_registered_elsewhere(request, session, user),
+    )
+
+
+REGISTERED_FOR = "registrerat_for"  # the case worker a case was registered for (the cases list)
+
+
+def _registered_elsewhere(request: Request, session: SessionDep, user: Principal) -> str:
+    """After registering a case for another case worker, which the caller does not see: where it went."""
+    owner = request.query_params.get(REGISTERED_FOR)
+    if not owner:
+        return ""
+    name = people.person_ref(owner, user, people.names(session, [owner]))
+    return (
+        f"Ärendet är registrerat med {name} som ansvarig biståndshandläggare. Det finns i hens "
+        "ärendelista; du ser det inte här eftersom du inte är ansvarig för det."
     )
 
 
@@ -204,6 +210,12 @@ async def register_case(
     except HTTPException as error:
         problem = Problem.of(error, REGISTER_FORM, values, forms.describe(CaseForm), "cases")
         return problem.redirect(request, CASES)
+    if repo.get_visible_case(session, user, created.case_id) is None:  # another case worker's case
+        case = repo.get_case(session, created.case_id)
+        owner = case.case_worker_id if case is not None else None
+        return RedirectResponse(
+            f"{CASES}?{urlencode({REGISTERED_FOR: owner or ''})}", status.HTTP_303_SEE_OTHER
+        )
     target = f"{CASES}/{quote(created.case_id)}?registrerat=1"
     return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
 
@@ -254,6 +266,8 @@ async def case_page(
     request: Request,
     user: UiUser,
     session: SessionDep,
+    client: OptionalClientDep,
+    settings: SettingsDep,
     profiles: ProfilesDep,
     now: NowDep,
 ) -> HTMLResponse:
@@ -264,6 +278,13 @@ async def case_page(
         return error_page(request, user, not_found("Ärendet finns inte."))
     decisions = list(repo.decisions_of_case(session, case_id))
     profile = profiles.get(case.profile)
+    items = choices.with_case_workers(choices.case_items(session, user, case_id), session, user)
+    start_forms = [] if case.closed_at else _start_forms(user, profile, case_id, items)
+    if not case.closed_at:  # e.g. a follow-up now (FU-1), from the case's follow-up cycle
+        back = f"{CASES}/{quote(case_id)}"
+        start_forms += await processes.forms_of_case(
+            session, client, settings, user, case_id, now, profile, items, back
+        )
     return render(
         request,
         "case.html",
@@ -280,7 +301,7 @@ async def case_page(
             for t in repo.open_tasks_of_case(session, user, case_id)
         ],
         # END-2: a closed case offers no new process and no event.
-        start_forms=[] if case.closed_at else _start_forms(user, profile, case_id, decisions),
+        start_forms=start_forms,
         message_forms=_message_form(case, profile, user),
         event_forms=[] if case.closed_at else event_forms(user, case_id),  # END-1..END-6
         flash=_flash(request),

@@ -11,11 +11,10 @@ from markupsafe import Markup
 
 from api.deps import NowDep, SessionDep
 from api.routes.follow_ups import board_rows, figures
-from api.ui import people, when
+from api.ui import choices, people, when
 from api.ui.charts import SERIES, MonthBar, bar_chart
 from api.ui.common import UiUser, error_page, render, ui_router
 from readmodel import follow_ups as queries
-from readmodel import people as directory
 from workflows import calendar
 from workflows.model import CASE_WORKER, SENIOR_CASE_WORKER, SUPERVISOR
 
@@ -62,11 +61,7 @@ def case_worker_choices(
 ) -> list[tuple[str, str]]:
     """The board's filter: every case worker the directory knows (of the caller's municipality
     when the token names one), by name; a chosen id nobody knows stays choosable by its id."""
-    found = [
-        (who.user_id, who.name)
-        for who in directory.people_with_role(session, CASE_WORKER)
-        if user.municipality is None or who.municipality in (None, user.municipality)
-    ]
+    found = [(who.user_id, who.name) for who in choices.case_workers(session, user)]
     if chosen and chosen not in {user_id for user_id, _ in found}:
         found.append((chosen, str(people.person_ref(chosen, user, known))))
     return [("", "Alla handläggare"), *found]

@@ -74,6 +74,7 @@ DETAIL_LABELS = {
     "proposals": "Förslag",
     "services_to_hand_over": "Insatser att lämna över",
     "executed_since": "Stödet har getts sedan",
+    "decision_kind": "Beslutets slag",
 }
 
 # A detail whose own name means another thing in one process than the field of the same name.
@@ -419,3 +420,8 @@ def _municipalities() -> dict[str, str]:
 def municipality_label(profile: str) -> str:
     """The municipality's name from its profile (``default`` → the profile's display name)."""
     return _municipalities().get(profile, profile.capitalize())
+
+
+def label_head(label: str) -> str:
+    """A label without its hint in parentheses: "Utförare (tomt: ärendets utförare)" → "Utförare"."""
+    return label.split(" (", 1)[0].strip()

@@ -57,11 +57,6 @@ def input_name(field: str) -> str:
     return field.replace(".", "-")
 
 
-def _head(label: str) -> str:
-    """A label without its hint in parentheses: "Utförare (tomt: ärendets utförare)" → "Utförare"."""
-    return label.split(" (", 1)[0].strip()
-
-
 def _form_labels(fields: Sequence[FormField]) -> dict[str, str]:
     """The form's labels by field name, the columns of repeated rows by their own name too."""
     found: dict[str, str] = {}
@@ -97,7 +92,7 @@ class Wording:
             found = labels.field_label(name, self.process_type)
         if found is None:
             return None
-        return _head(found) if short else labels.without_hint(found)
+        return labels.label_head(found) if short else labels.without_hint(found)
 
     def __call__(self, text: str, at: Iterable[str] = ()) -> str:
         """``text`` with its codes in Swedish; a parenthesised field of ``at`` (the fields the
@@ -167,7 +162,7 @@ def _named_field(message: str, fields: Sequence[FormField]) -> str:
     lowered = message.lower()
     best, length = "", 0
     for ff in fields:
-        for mention in (ff.name, _head(ff.label)):
+        for mention in (ff.name, labels.label_head(ff.label)):
             if len(mention) > 3 and mention.lower() in lowered and len(mention) > length:
                 best, length = ff.name, len(mention)
     return best

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from temporalio.client import Client
 
 from api import services
 from api.auth import Principal
 from api.deps import ClientDep, NowDep, ProfilesDep, SessionDep, SettingsDep
 from api.schemas import ProcessStateOut, TaskOut
-from api.ui import forms, labels, people
+from api.ui import choices, forms, labels, people
 from api.ui.common import (
     GeneratedForm,
     Problem,
@@ -28,6 +31,7 @@ from api.ui.readable import Readable, readable
 from readmodel import repository as repo
 from runtime.settings import Settings
 from workflows.model import SUPERVISOR
+from workflows.process import ProcessWorkflow
 from workflows.profiles import Profile
 from workflows.registry import PROCESS_TYPES
 
@@ -47,6 +51,10 @@ def process_url(process_id: str) -> str:
     return f"/ui/processer/{quote(process_id)}"
 
 
+def action_url(process_id: str, action: str) -> str:
+    return f"{process_url(process_id)}/atgard/{action}"
+
+
 def temporal_link(settings: Settings, user: Principal, process_id: str) -> str:
     """The workflow in the Temporal Web UI, for supervisors (who may read full histories)."""
     if user.role != SUPERVISOR or not settings.temporal_web_base:
@@ -56,6 +64,7 @@ def temporal_link(settings: Settings, user: Principal, process_id: str) -> str:
 
 
 PROPOSED = "proposed_"
+BACK = "tillbaka"  # a form shown on another page (the cycle's start_now on the case page)
 
 
 def published_proposals(details: dict[str, object]) -> dict[str, str]:
@@ -69,35 +78,100 @@ def published_proposals(details: dict[str, object]) -> dict[str, str]:
     }
 
 
-def _action_forms(
-    user: Principal, state: ProcessStateOut, now: datetime, profile: Profile | None
+def _action_fields(
+    cls: type[ProcessWorkflow],
+    action: str,
+    state: ProcessStateOut,
+    now: datetime,
+    profile: Profile | None,
+    items: choices.Items,
+) -> list[forms.FormField]:
+    """An action's form fields: items to choose rather than ids to type, what the process proposes
+    prefilled, what this process cannot submit left out."""
+    fields = forms.describe(cls.ACTIONS[action], profile.name if profile else None)
+    fields = items.apply(fields, cls.offered(state.details).get(action, {}))
+    proposed = cls.proposals(state.details, profile, now) if profile is not None else {}
+    fields = forms.with_proposals(fields, published_proposals(state.details) | proposed.get(action, {}))
+    hidden = cls.hidden_fields(state.details).get(action, frozenset())
+    return [ff for ff in fields if ff.name not in hidden]
+
+
+def action_forms(
+    user: Principal, state: ProcessStateOut, now: datetime, profile: Profile | None, items: choices.Items
 ) -> list[GeneratedForm]:
+    """The forms of the caller's open tasks, then those of the actions open without a task."""
     cls = PROCESS_TYPES.get(state.type)
     if cls is None:
         return []
-    proposals = cls.proposals(state.details, profile, now) if profile is not None else {}
-    general = published_proposals(state.details)
-    hidden = cls.hidden_fields(state.details)
     return [
         GeneratedForm(
             form_id=f"atgard-{task.action}",
             title=task.title,
-            action_url=f"{process_url(state.process_id)}/atgard/{task.action}",
-            fields=[
-                ff
-                for ff in forms.with_proposals(
-                    forms.describe(cls.ACTIONS[task.action], profile.name if profile else None),
-                    general | proposals.get(task.action, {}),
-                )
-                if ff.name not in hidden.get(task.action, frozenset())
-            ],
+            action_url=action_url(state.process_id, task.action),
+            fields=_action_fields(cls, task.action, state, now, profile, items),
             submit=labels.action_label(task.action),
             due_at=task.due_at,
             overdue=task.overdue or (task.due_at is not None and task.due_at < now),
         )
         for task in state.open_tasks
         if task.action in cls.ACTIONS and may_perform(user, task)
+    ] + untasked_forms(user, state, now, profile, items)
+
+
+def untasked_forms(
+    user: Principal,
+    state: ProcessStateOut,
+    now: datetime,
+    profile: Profile | None,
+    items: choices.Items,
+    back: str = "",
+) -> list[GeneratedForm]:
+    """The forms of the actions open without a task that the caller's role may perform (e.g.
+    starting a follow-up now, FU-1); ``back``: the page they are shown on, if not the process's."""
+    cls = PROCESS_TYPES.get(state.type)
+    if cls is None or state.status != "running" or user.role in services.READ_ONLY:
+        return []
+    return [
+        GeneratedForm(
+            form_id=f"atgard-{action}",
+            title=title,
+            action_url=action_url(state.process_id, action),
+            fields=_action_fields(cls, action, state, now, profile, items),
+            submit=labels.action_label(action),
+            hidden={BACK: back} if back else {},
+        )
+        for action, (title, roles) in cls.actions_without_task(state.details).items()
+        if action in cls.ACTIONS and user.role in roles
     ]
+
+
+async def forms_of_case(
+    session: Session,
+    client: Client | None,
+    settings: Settings,
+    user: Principal,
+    case_id: str,
+    now: datetime,
+    profile: Profile | None,
+    items: choices.Items,
+    back: str,
+) -> list[GeneratedForm]:
+    """The actions the case's running processes offer without a task (``actions_without_task``),
+    for the case page ``back``: e.g. starting a follow-up now on the follow-up cycle (FU-1). None
+    without Temporal: the case page is the read model's."""
+    found: list[GeneratedForm] = []
+    if client is None or user.role in services.READ_ONLY:
+        return found
+    for row in repo.processes_of_case(session, user, case_id):
+        cls = PROCESS_TYPES.get(row.type)
+        if row.status != "running" or cls is None or "actions_without_task" not in vars(cls):
+            continue
+        try:
+            state = await services.process_state(session, client, row, settings)
+        except HTTPException:  # the case page stands without them; the process's page says why
+            continue
+        found += untasked_forms(user, state, now, profile, items, back)
+    return found
 
 
 def _detail_text(value: str | int | float | bool) -> str:
@@ -162,6 +236,12 @@ def _flash(request: Request) -> str:
     return ""
 
 
+def _back(values: dict[str, str]) -> str:
+    """The page a form came from, to show its error there: only a page of this site."""
+    back = values.get(BACK, "")
+    return back if back.startswith("/ui/") and "//" not in back and "\\" not in back else ""
+
+
 @router.post("/processer/{process_id:path}/atgard/{action}", response_model=None)
 async def perform_action(
     process_id: str,
@@ -184,7 +264,7 @@ async def perform_action(
         input_class = services.action_input_class(row, action)
         fields = forms.describe(input_class)
         body = forms.body_of(input_class, values)
-        await services.perform_action(
+        state = await services.perform_action(
             session,
             client,
             user,
@@ -198,7 +278,13 @@ async def perform_action(
         if error.status_code == status.HTTP_404_NOT_FOUND:
             return error_page(request, user, error)
         problem = Problem.of(error, f"atgard-{action}", values, fields, process_type)
-        return problem.redirect(request, process_url(process_id))
+        return problem.redirect(request, _back(values) or process_url(process_id))
+    cls = PROCESS_TYPES.get(state.type)
+    following = cls.continues_at(action, state.details) if cls is not None else None
+    if following:  # e.g. the follow-up the cycle's start_now started (FU-1), once it shows its forms
+        with contextlib.suppress(HTTPException):  # if it is slow, its page still tells its state
+            await services.await_ready(client, following)
+        return RedirectResponse(f"{process_url(following)}?startad=1", status.HTTP_303_SEE_OTHER)
     return RedirectResponse(f"{process_url(process_id)}?utfort={quote(action)}", status.HTTP_303_SEE_OTHER)
 
 
@@ -255,7 +341,9 @@ async def process_page(
         return error_page(request, user, error)
     profile = profiles.get(case.profile) if case is not None else None
     tasks = [(t, t.overdue or (t.due_at is not None and t.due_at < now)) for t in state.open_tasks]
-    action_forms = _action_forms(user, state, now, profile)
+    forms_ = action_forms(
+        user, state, now, profile, choices.case_items(session, user, row.case_id, state.details)
+    )
     ordered = [o for o in repo.orders_of_case(session, user, row.case_id) if o.id == row.id]
     items = [str(i.get("name", "")) if isinstance(i, dict) else str(i) for o in ordered for i in o.items]
     read = readable(session, user, [row.case_id])
@@ -268,8 +356,8 @@ async def process_page(
         facts=people.facts_of(session, user, case) if case is not None else None,
         tasks=tasks,
         details=([("Beställda insatser", ", ".join(items))] if items else []) + _details(state, read),
-        deadline_forms=[f for f in action_forms if f.due_at is not None],
-        optional_forms=[f for f in action_forms if f.due_at is None],
+        deadline_forms=[f for f in forms_ if f.due_at is not None],
+        optional_forms=[f for f in forms_ if f.due_at is None],
         deadlines=deadlines(state),
         flash=_flash(request),
         temporal_url=temporal_link(settings, user, row.id),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from workflows.model import Action, Actor
+from workflows.model import Action, Actor, only_when
 from workflows.profiles import Profile
 from workflows.rules import extra_visits as rules
 from workflows.rules.order import ItemKind
@@ -46,9 +46,10 @@ class VisitDecision:
 
     visit_id: str
     decision: rules.ReviewDecision
-    question: str = ""  # required for "question"
-    lasting_need: bool = False  # only with "approve": the need lasts, a new order follows
-    item_kind: ItemKind = "service"  # the kind of the order's items for a lasting need
+    question: str = field(default="", metadata=only_when("decision", "question"))  # required then
+    # only with "approve": the need lasts, a new order follows, its items of this kind
+    lasting_need: bool = field(default=False, metadata=only_when("decision", "approve"))
+    item_kind: ItemKind = field(default="service", metadata=only_when("decision", "approve"))
     note: str = ""
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from workflows.model import Action, TimelineEntry
+from workflows.model import Action, TimelineEntry, only_when
 from workflows.profiles import Profile
 from workflows.rules.follow_up import DecisionTerm, Form, Outcome, Reason
 from workflows.rules.order import ServiceItem
@@ -163,7 +163,9 @@ class Record(Action):
     consent_asked: bool = False
     consent_given: bool | None = None
     outcome: Outcome
-    new_decision: NewDecision | None = None
-    ended_decision_ids: list[str] = field(default_factory=list)
-    ended_on: date | None = None
+    new_decision: NewDecision | None = field(default=None, metadata=only_when("outcome", "new_decision"))
+    ended_decision_ids: list[str] = field(
+        default_factory=list, metadata=only_when("outcome", "services_ended")
+    )
+    ended_on: date | None = field(default=None, metadata=only_when("outcome", "services_ended"))
     note: str = ""

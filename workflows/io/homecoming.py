@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from workflows.model import Action, Actor
+from workflows.model import Action, Actor, only_when
 from workflows.profiles import Profile
 from workflows.rules.homecoming import Mode, Need, Origin
 from workflows.rules.order import ServiceItem
@@ -101,8 +101,8 @@ class FollowUp(Action):
 
     contacted_person: bool = True
     new_decision: bool = False
-    services: list[str] = field(default_factory=list)
-    decision_date: date | None = None
+    services: list[str] = field(default_factory=list, metadata=only_when("new_decision", True))
+    decision_date: date | None = field(default=None, metadata=only_when("new_decision", True))
     note: str = ""
 
 

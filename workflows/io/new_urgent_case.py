@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from workflows.model import Action, Actor
+from workflows.model import Action, Actor, only_when
 from workflows.profiles import Profile
 from workflows.rules.order import PhoneTarget, ServiceItem
 
@@ -60,9 +60,10 @@ class Decide(Action):
     """NEW-4: granted help is dated from the day help started (the form proposes that date)."""
 
     granted: bool
-    decision_date: date | None = None  # None: the proposed date (NEW-4)
-    services: list[str] = field(default_factory=list)
-    kind: Literal["care", "service"] = "care"
+    # None: the proposed date (NEW-4)
+    decision_date: date | None = field(default=None, metadata=only_when("granted", True))
+    services: list[str] = field(default_factory=list, metadata=only_when("granted", True))
+    kind: Literal["care", "service"] = field(default="care", metadata=only_when("granted", True))
     note: str = ""
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from workflows.model import Action, Actor
+from workflows.model import Action, Actor, only_when
 from workflows.profiles import Profile
 from workflows.rules.order import ServiceItem
 from workflows.rules.temporary_extension import FollowUpOutcome
@@ -75,7 +75,7 @@ class Decide(Action):
     ``details.proposed_decision_date``; None means that date) and the updated order gets ``items``."""
 
     granted: bool
-    decision_date: date | None = None
-    items: list[ServiceItem] = field(default_factory=list)
-    other: str = ""  # COM-4: start-up information for the updated order
+    decision_date: date | None = field(default=None, metadata=only_when("granted", True))
+    items: list[ServiceItem] = field(default_factory=list, metadata=only_when("granted", True))
+    other: str = field(default="", metadata=only_when("granted", True))  # COM-4: for the updated order
     note: str = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from workflows.model import Action, Actor
+from workflows.model import Action, Actor, only_when
 from workflows.profiles import Profile
 from workflows.rules.urgent_change import Kind, Outcome
 
@@ -56,9 +56,9 @@ class Respond(Action):
     proposed date (state ``details.proposed_decision_date``); ``follow_up_on`` when booked."""
 
     outcome: Outcome
-    decision_date: date | None = None
-    services: list[str] = field(default_factory=list)
-    follow_up_on: date | None = None
+    decision_date: date | None = field(default=None, metadata=only_when("outcome", "granted"))
+    services: list[str] = field(default_factory=list, metadata=only_when("outcome", "granted"))
+    follow_up_on: date | None = field(default=None, metadata=only_when("outcome", "follow_up_booked"))
     note: str = ""
 
 

@@ -8,9 +8,9 @@ ValueError with a Swedish message.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, Protocol
 
 from workflows import calendar
@@ -263,6 +263,21 @@ def check_answer(visits: list[Visit], visit_id: str, answer: str) -> None:
         raise FieldError(f"Besöket {visit.visit_id} har ingen obesvarad fråga.", "visit_id")
     if not answer.strip():
         raise FieldError("Skriv ett svar på frågan.", "answer")
+
+
+def pending_review(visits: Sequence[Mapping[str, Any]]) -> list[str]:
+    """UC-5: the ids of the visits (as the process shows them, ``Visit.view``) a review decides on."""
+    return [str(v["visit_id"]) for v in visits if v.get("status") in PENDING_REVIEW]
+
+
+def questioned(visits: Sequence[Mapping[str, Any]]) -> list[str]:
+    """UC-5: the ids of the visits with an open question, the answer due first first."""
+    open_ = [v for v in visits if v.get("status") == QUESTIONED]
+    open_.sort(key=lambda v: datetime.fromisoformat(str(v["answer_due"])) if v.get("answer_due") else MAX_DUE)
+    return [str(v["visit_id"]) for v in open_]
+
+
+MAX_DUE = datetime.max.replace(tzinfo=UTC)
 
 
 def visit_text(visit: Visit) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from workflows import calendar
@@ -103,6 +103,21 @@ def _terms(decision: DecisionTerm, last: date | None, profile: Profile) -> list[
 def plan_opens_at(due_on: date) -> datetime:
     """When the plan task opens: 08:00 local ``PLAN_LEAD_DAYS`` before the due date (CAL-2)."""
     return calendar.at_local(due_on - timedelta(days=PLAN_LEAD_DAYS), calendar.OFFICE_OPENS)
+
+
+# FU-4: the hour of the day the plan form proposes for the follow-up (our choice: mid-morning of a
+# working day, when the provider's report, due at that moment, has been sent in office hours).
+MEETING_HOUR = time(10, 0)
+
+
+def proposed_meeting(due_on: date, now: datetime) -> datetime:
+    """FU-4: the moment the plan form proposes: 10:00 on the last working day up to the due date,
+    so the provider has the days before it for its report; never earlier than 10:00 on the next
+    working day after ``now`` (the report needs a day), even when the due date has passed."""
+    day = due_on
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return calendar.at_local(max(day, calendar.next_working_day(calendar.local_date(now))), MEETING_HOUR)
 
 
 def living(decisions: Sequence[DecisionTerm], today: date) -> list[DecisionTerm]:

@@ -7,6 +7,7 @@ workflow and the API previews both use them.
 from __future__ import annotations
 
 import calendar as month_calendar
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -273,6 +274,16 @@ def start_details(
         details["help_started_at"] = calendar.local(help_started_at).isoformat()
         details["proposed_decision_date"] = proposed_decision_date(help_started_at).isoformat()
     return details
+
+
+def order_proposal(details: Mapping[str, Any], today: date) -> dict[str, Any]:
+    """NEW-3 / NEW-4: the order the send form proposes: starting the day the decision is dated from
+    (the day help started; before the decision the proposed date, else today) with the decision's
+    services as items of the decision's kind, once it is decided."""
+    start = details.get("decision_date") or details.get("proposed_decision_date") or today.isoformat()
+    kind = "service" if details.get("decision_kind") == "service" else "care"
+    items = [{"name": str(name), "kind": kind} for name in details.get("services") or []]
+    return {"start_date": str(start), **({"items": items} if items else {})}
 
 
 def decision_date_of(decision_date: date | None, help_started_at: datetime | None) -> date | None:

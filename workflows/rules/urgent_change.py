@@ -7,6 +7,7 @@ inserted it (UC-3).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Literal
 
@@ -129,14 +130,18 @@ def check_response(
     started_at: datetime,
     notified_at: datetime,
     rules: Deadlines,
+    services: Sequence[str] = (),
 ) -> None:
-    """UC-4: a grant carries the proposed decision date (UC-1 / UC-2), a booked follow-up its date,
-    not before the notification; neither date otherwise. Raises ValueError in Swedish."""
+    """UC-4: a grant carries the proposed decision date (UC-1 / UC-2) and the services it grants
+    (at least one: a decision grants something), a booked follow-up its date, not before the
+    notification; neither date otherwise. Raises ValueError in Swedish."""
     if outcome == GRANTED:
         if decision_date is None:
             proposed = proposed_decision_date(kind, started_at, rules)
             raise FieldError(f"Ange beslutsdatum (decision_date): {proposed.isoformat()}.", "decision_date")
         check_decision_date(decision_date, kind, started_at, rules)
+        if not any(service.strip() for service in services):
+            raise ValueError("Insatser: ange minst en insats som beviljas.")
     elif decision_date is not None:
         raise FieldError("Beslutsdatum anges bara när utökat stöd beviljas.", "decision_date")
     if outcome == FOLLOW_UP_BOOKED:
