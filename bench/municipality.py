@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import contextlib
 import json
 import os
@@ -211,6 +212,7 @@ async def stack(folder: Path, profile: bool) -> AsyncIterator[tuple[Stack, Clien
         client = await _connect(f"127.0.0.1:{running.frontend}")
         await register_search_attributes(client, "default")
         open_read_model(running.database_url, migrate=True).dispose()
+        _compile_bytecode()
         running.spawn("worker", [sys.executable, "worker.py"], profile)
         running.spawn(
             "api",
@@ -221,6 +223,15 @@ async def stack(folder: Path, profile: bool) -> AsyncIterator[tuple[Stack, Clien
         yield running, client
     finally:
         running.stop()
+
+
+def _compile_bytecode() -> None:
+    """The project's bytecode, as the image compiles it at build time (Dockerfile): the workflow
+    sandbox imports each process's module afresh for every new workflow, and with
+    PYTHONDONTWRITEBYTECODE set (as here and in the image) Python would compile its source every
+    time instead of reading bytecode."""
+    for package in ("workflows", "activities", "readmodel", "api", "runtime"):
+        compileall.compile_dir(ROOT / package, quiet=1)
 
 
 async def _connect(target: str) -> Client:
