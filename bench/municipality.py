@@ -2,7 +2,8 @@
 for 10 % of them, and a steady mix of actions, all through the HTTP API, against the local default
 as production runs it: the bundled dev server on its SQLite file, the worker (``worker.py`` with
 ``TEMPORAL_ADDRESS``) and the API (uvicorn) as separate processes. Beside it, on the same server, a
-minimal workflow with one update (bench/bare.py) is the baseline.
+minimal workflow with one update (bench/bare.py) is the baseline, measured interleaved with the
+system (``Baseline``) so that both meet the same load of a shared machine.
 
     .venv/bin/python -m bench.municipality --cases 1000          # N=25,000 is the default
     .venv/bin/python -m bench.municipality --cases 500 --profile  # py-spy profiles of worker and API
