@@ -281,6 +281,8 @@ class Municipality:
         self.cases: list[Case] = []
         self.done: list[Done] = []
         self.errors: dict[str, int] = {}
+        self.phase = ""  # which part of the run the actions belong to (their latencies by kind)
+        self.by_kind: dict[str, Series] = {}
 
     async def headers(self, role: str, who: str) -> dict[str, str]:
         key = (role, who)
@@ -356,12 +358,18 @@ class Municipality:
         body = {"reason": "Ändrat behov (bench)."} if action == "start_now" else BODIES[action]
         who = case.unit if role == "provider" else case.case_worker
 
+        kind = "start_now (starts a follow-up)" if action == "start_now" else "a step of a process"
+
         async def job() -> bool:
+            began = time.perf_counter()
             answer = await self.http.post(
                 f"/processes/{process_id}/actions/{action}", json=body, headers=await self.headers(role, who)
             )
             if answer.status_code != 200:
                 return self._error(f"action {action}", answer)
+            self.by_kind.setdefault(f"{self.phase}: {kind}", Series()).samples.append(
+                time.perf_counter() - began
+            )
             self.done.append(Done(process_id, action, case.case_id))
             return True
 
@@ -519,7 +527,9 @@ async def _steady_mix(
     print(f"{len(actions)} actions ({len(sequential)} one at a time) ...", flush=True)
     await bare.at_least(args.concurrency * 2)
     series["action_sequential"] = Series()
+    town.phase = "one at a time"
     await _paired(sequential, bare.update, series["action_sequential"], bare.series["update_sequential"])
+    town.phase = f"{args.concurrency} concurrent"
     series["action_concurrent"] = Series()
     bracket = [bare.update() for _ in range(len(concurrent))]
     await _run(args.concurrency, bracket, bare.series["update_concurrent"])
@@ -572,6 +582,7 @@ async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "memory_mb": memory,
         "temporal_db_bytes": db_bytes,
         "temporal_db_kb_per_case": db_bytes / 1024 / max(1, args.cases),
+        "actions_by_kind": {name: s.figures() for name, s in town.by_kind.items()},
         "actions_answered": len(town.done),
         "actions_lost": lost,
         "errors": errors,
@@ -611,6 +622,10 @@ def table(result: dict[str, Any]) -> str:
          f"{con['per_second']:.1f}/s; {trio(con)}",
          f"{bcon['per_second']:.1f}/s; {trio(bcon)}",
          f"{con['per_second'] / bcon['per_second'] * 100:.0f} % of bare" if bcon["per_second"] else "-"),
+        *(
+            (f"actions {name} (p50 / p95)", f"{ms(figures, 'p50_ms')} / {ms(figures, 'p95_ms')}", "", "")
+            for name, figures in sorted(result["actions_by_kind"].items())
+        ),
         ("GET /tasks p95 (case worker; provider unit)",
          f"{ms(s['get_tasks'], 'p95_ms')}; {ms(s['get_tasks_provider'], 'p95_ms')}", "", ""),
         ("GET /board p95 (case worker)", ms(s["get_board"], "p95_ms"), "", ""),
