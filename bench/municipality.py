@@ -644,6 +644,17 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _without_nan(value: Any) -> Any:
+    """The result as strict JSON: a figure without samples (NaN) is null."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _without_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nan(v) for v in value]
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -667,7 +678,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = RESULTS / f"municipality-{result['date'][:10]}-N{result['n_cases']}"
     stem.with_suffix(".json").write_text(
-        json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        json.dumps(_without_nan(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     stem.with_suffix(".md").write_text(text + "\n", encoding="utf-8")
     print(f"written: {stem}.json, {stem}.md")
