@@ -11,9 +11,10 @@ activities, and, by a background coroutine, whenever the process awaits anything
 effects pending (a child workflow's start, a signal to another workflow, a timer). Processes whose
 histories were recorded before (``workflow.patched(BATCH_PATCH)`` is false) keep one activity per
 effect, as they ran. The follow-up board's writes joined the batch later, behind their own change
-id (``batches_since``, workflows/follow_up_effects.py). Why a local activity: it runs in the worker within the workflow task, so a
-reaction costs no extra round trips through the server (scheduling, dispatch, completion, a new
-workflow task); its inputs are not stored in the history. Measured in bench/results/.
+id (``batches_since``, workflows/follow_up_effects.py). Why a local activity: it runs in the worker
+within the workflow task, so a reaction costs no extra round trips through the server (scheduling,
+dispatch, completion, a new workflow task); its inputs are not stored in the history. Measured in
+bench/results/.
 
 A write the read model refuses (a value too long for its column, a character the database does not
 store, a conflicting row) cannot be fixed by retrying: the activity fails non-retryably with the
