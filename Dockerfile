@@ -19,6 +19,10 @@ COPY runtime ./runtime
 COPY profiles ./profiles
 COPY worker.py ./
 RUN pip install . && mkdir -p /app/data && chown app /app/data
+# Bytecode at build time (PYTHONDONTWRITEBYTECODE keeps Python from writing it later): the workflow
+# sandbox imports each process's module afresh for every new workflow, which without bytecode means
+# compiling its source every time (issue 9).
+RUN python -m compileall -q workflows activities readmodel api runtime worker.py
 
 USER app
 ENV PYTHONPATH=/app

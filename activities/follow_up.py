@@ -5,6 +5,10 @@ recorded: by signal-with-start, which starts the cycle if the case has none runn
 only delivers the decision, so a retried or repeated call is harmless (decisions are keyed by id).
 The API (``POST /cases`` with decisions) and every process that records a decision (through this
 activity) use it.
+
+The board's writes (``record_schedule``, ``record_follow_up_stage``, ``end_decision``) go into the
+processes' read-model batch since issue 9 (``APPLY`` in activities/read_model.py writes them there
+and here alike); these activities serve the histories recorded before that.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.client import Client
 
+from activities.read_model import APPLY
 from activities.records import DecisionEnd, FollowUpStage, ScheduleRecord
 from readmodel import models
 from workflows.io.follow_up import CycleInput, DecisionGranted
@@ -82,37 +87,19 @@ class FollowUpActivities:
     def record_schedule(self, record: ScheduleRecord) -> None:
         """The cycle's part of the board row; the stage only when the cycle sets one."""
         with self._sessions.begin() as session:
-            row = session.get(models.FollowUpSchedule, record.case_id)
-            if row is None:
-                row = models.FollowUpSchedule(case_id=record.case_id, stage=record.stage or "scheduled")
-                session.add(row)
-            row.cycle_id = record.cycle_id
-            row.next_due = record.next_due
-            row.reason = record.reason
-            row.last_follow_up = record.last_follow_up
-            row.follow_up_process_id = record.follow_up_process_id
-            row.status = record.status
-            row.updated_at = record.updated_at
-            if record.stage is not None:
-                row.stage = record.stage
+            APPLY["schedule"](session, record)
 
     @activity.defn
     def record_follow_up_stage(self, record: FollowUpStage) -> None:
         """The running follow-up's stage; ignored once the row names another follow-up."""
         with self._sessions.begin() as session:
-            row = session.get(models.FollowUpSchedule, record.case_id)
-            if row is not None and row.follow_up_process_id == record.process_id:
-                row.stage = record.stage
-                row.updated_at = record.updated_at
+            APPLY["follow_up_stage"](session, record)
 
     @activity.defn
     def end_decision(self, record: DecisionEnd) -> None:
         """The decision's status and end date; what was granted stays as it was."""
         with self._sessions.begin() as session:
-            row = session.get(models.Decision, record.decision_id)
-            if row is not None and row.case_id == record.case_id:
-                row.status = "ended"
-                row.end_date = record.ended_on
+            APPLY["decision_end"](session, record)
 
     def all(self) -> list[Any]:
         return [

@@ -33,8 +33,10 @@ from activities.records import (
     CaseAssignment,
     CaseClosure,
     CaseRecord,
+    DecisionEnd,
     DecisionRecord,
     FollowUpEventRecord,
+    FollowUpStage,
     JournalRecord,
     MessageRecord,
     OrderEnding,
@@ -43,6 +45,7 @@ from activities.records import (
     ReadModelBatch,
     ReadModelWrite,
     Refusal,
+    ScheduleRecord,
     TaskRecord,
 )
 from readmodel import models
@@ -124,7 +127,7 @@ class ReadModelActivities:
         for index, write in enumerate(batch.writes):
             kind, record = _the_record(write)
             try:
-                self._single()[kind](record)
+                self._write_one(kind, record)
             except ApplicationError as error:
                 if error.type != READ_MODEL_REFUSED:
                     raise
@@ -193,9 +196,17 @@ class ReadModelActivities:
             if case is None or case.closed_at is None:
                 return CaseClosure()
             death = repo.process_once_per_case(session, case_id, "case-event", DEATH)
-            # Closed before ``died_on`` was recorded (migration 0004): the day it was closed.
+            # Closed before ``died_on`` was recorded (migration 0005): the day it was closed.
             died_on = case.died_on or calendar.local_date(case.closed_at)
             return CaseClosure(died_on=died_on, death_process_id=death.id if death else "")
+
+    def _write_one(self, kind: str, record: Any) -> None:
+        """One write of a batch in a transaction of its own (the batch's fallback)."""
+        single = self._single().get(kind)
+        if single is not None:
+            single(record)
+        else:  # the follow-up board's kinds, whose one-effect activities are FollowUpActivities'
+            self._write(APPLY[kind], record)
 
     def _single(self) -> dict[str, Callable[[Any], None]]:
         """The one-effect activity of each kind of write (a batch's fallback, one by one)."""
@@ -281,6 +292,39 @@ def _apply_assignment(session: Session, record: CaseAssignment) -> None:
         case.case_worker_id = record.case_worker_id
 
 
+def _apply_schedule(session: Session, record: ScheduleRecord) -> None:
+    """FU-9: the cycle's part of the board row; the stage only when the cycle sets one."""
+    row = session.get(models.FollowUpSchedule, record.case_id)
+    if row is None:
+        row = models.FollowUpSchedule(case_id=record.case_id, stage=record.stage or "scheduled")
+        session.add(row)
+    row.cycle_id = record.cycle_id
+    row.next_due = record.next_due
+    row.reason = record.reason
+    row.last_follow_up = record.last_follow_up
+    row.follow_up_process_id = record.follow_up_process_id
+    row.status = record.status
+    row.updated_at = record.updated_at
+    if record.stage is not None:
+        row.stage = record.stage
+
+
+def _apply_follow_up_stage(session: Session, record: FollowUpStage) -> None:
+    """FU-9: the running follow-up's stage; ignored once the row names another follow-up."""
+    row = session.get(models.FollowUpSchedule, record.case_id)
+    if row is not None and row.follow_up_process_id == record.process_id:
+        row.stage = record.stage
+        row.updated_at = record.updated_at
+
+
+def _apply_decision_end(session: Session, record: DecisionEnd) -> None:
+    """The decision's status and end date; what was granted stays as it was."""
+    row = session.get(models.Decision, record.decision_id)
+    if row is not None and row.case_id == record.case_id:
+        row.status = "ended"
+        row.end_date = record.ended_on
+
+
 # The writer of each kind of record, by the name of its field in ReadModelWrite.
 APPLY: dict[str, Callable[[Session, Any], None]] = {
     "process": _apply_process,
@@ -294,6 +338,9 @@ APPLY: dict[str, Callable[[Session, Any], None]] = {
     "follow_up_event": _upsert(models.FollowUpEvent, "key"),
     "case": _apply_case,
     "assignment": _apply_assignment,
+    "schedule": _apply_schedule,
+    "follow_up_stage": _apply_follow_up_stage,
+    "decision_end": _apply_decision_end,
 }
 
 

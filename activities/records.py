@@ -207,6 +207,11 @@ class ReadModelWrite:
     follow_up_event: FollowUpEventRecord | None = None
     case: CaseRecord | None = None
     assignment: CaseAssignment | None = None
+    # The follow-up board and the end of decisions (FU-9, END-1), batched since the change
+    # "follow-up-board-batch" (workflows/follow_up_effects.py).
+    schedule: ScheduleRecord | None = None
+    follow_up_stage: FollowUpStage | None = None
+    decision_end: DecisionEnd | None = None
 
 
 @dataclass

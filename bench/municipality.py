@@ -2,7 +2,8 @@
 for 10 % of them, and a steady mix of actions, all through the HTTP API, against the local default
 as production runs it: the bundled dev server on its SQLite file, the worker (``worker.py`` with
 ``TEMPORAL_ADDRESS``) and the API (uvicorn) as separate processes. Beside it, on the same server, a
-minimal workflow with one update (bench/bare.py) is the baseline.
+minimal workflow with one update (bench/bare.py) is the baseline, measured interleaved with the
+system (``Baseline``) so that both meet the same load of a shared machine.
 
     .venv/bin/python -m bench.municipality --cases 1000          # N=25,000 is the default
     .venv/bin/python -m bench.municipality --cases 500 --profile  # py-spy profiles of worker and API
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import contextlib
 import json
 import os
@@ -218,6 +220,7 @@ async def stack(folder: Path, profile: bool) -> AsyncIterator[tuple[Stack, Clien
         client = await _connect(f"127.0.0.1:{running.frontend}")
         await register_search_attributes(client, "default")
         open_read_model(running.database_url, migrate=True).dispose()
+        _compile_bytecode()
         running.spawn("worker", [sys.executable, "worker.py"], profile)
         running.spawn(
             "api",
@@ -228,6 +231,15 @@ async def stack(folder: Path, profile: bool) -> AsyncIterator[tuple[Stack, Clien
         yield running, client
     finally:
         running.stop()
+
+
+def _compile_bytecode() -> None:
+    """The project's bytecode, as the image compiles it at build time (Dockerfile): the workflow
+    sandbox imports each process's module afresh for every new workflow, and with
+    PYTHONDONTWRITEBYTECODE set (as here and in the image) Python would compile its source every
+    time instead of reading bytecode."""
+    for package in ("workflows", "activities", "readmodel", "api", "runtime"):
+        compileall.compile_dir(ROOT / package, quiet=1)
 
 
 async def _connect(target: str) -> Client:
@@ -276,6 +288,8 @@ class Municipality:
         self.cases: list[Case] = []
         self.done: list[Done] = []
         self.errors: dict[str, int] = {}
+        self.phase = ""  # which part of the run the actions belong to (their latencies by kind)
+        self.by_kind: dict[str, Series] = {}
 
     async def headers(self, role: str, who: str) -> dict[str, str]:
         key = (role, who)
@@ -351,12 +365,18 @@ class Municipality:
         body = {"reason": "Ändrat behov (bench)."} if action == "start_now" else BODIES[action]
         who = case.unit if role == "provider" else case.case_worker
 
+        kind = "start_now (starts a follow-up)" if action == "start_now" else "a step of a process"
+
         async def job() -> bool:
+            began = time.perf_counter()
             answer = await self.http.post(
                 f"/processes/{process_id}/actions/{action}", json=body, headers=await self.headers(role, who)
             )
             if answer.status_code != 200:
                 return self._error(f"action {action}", answer)
+            self.by_kind.setdefault(f"{self.phase}: {kind}", Series()).samples.append(
+                time.perf_counter() - began
+            )
             self.done.append(Done(process_id, action, case.case_id))
             return True
 
@@ -374,7 +394,8 @@ def _actions(
     town: Municipality, started: list[dict[str, Any]], with_cycles: int
 ) -> list[Callable[[], Awaitable[bool]]]:
     """A steady mix: the first open action of every started process (providers and case workers)
-    and ``start_now`` on case workers' follow-up cycles, interleaved."""
+    and ``start_now`` on case workers' follow-up cycles, in an order drawn once (seeded), so that
+    any slice of it (the actions one at a time, the concurrent ones) holds the same mix."""
     provider: list[Callable[[], Awaitable[bool]]] = []
     case_worker: list[Callable[[], Awaitable[bool]]] = []
     for state in started:
@@ -387,9 +408,8 @@ def _actions(
     busy = {state["_case"].case_id for state in started}
     for case in [c for c in town.cases if c.case_id not in busy][:with_cycles]:
         case_worker.append(town.act(case, f"case-{case.case_id}/follow-up-cycle", "start_now", "case_worker"))
-    mixed: list[Callable[[], Awaitable[bool]]] = []
-    for i in range(max(len(provider), len(case_worker))):
-        mixed += provider[i : i + 1] + case_worker[i : i + 1]
+    mixed = provider + case_worker
+    random.Random(9).shuffle(mixed)
     return mixed
 
 
@@ -411,40 +431,118 @@ def _lost(database: Path, done: list[Done]) -> int:
 # -- the baseline ----------------------------------------------------------------------------------
 
 
-async def _bare(client: Client, n: int, concurrency: int) -> dict[str, Series]:
-    """Bare Temporal on the same server: start + one update, one update at a time, and updates at
-    the benchmark's concurrency."""
-    queue = f"bench-bare-{uuid.uuid4()}"
-    figures = {"start_and_update": Series(), "update_sequential": Series(), "update_concurrent": Series()}
-    async with Worker(client, task_queue=queue, workflows=[BareWorkflow], workflow_runner=workflow_runner()):
-        handles = []
+class Baseline:
+    """Bare Temporal on the same server (bench/bare.py), in a worker of its own, measured beside the
+    system rather than after it, so that both meet the same load of a shared machine: a start + one
+    update after each of the system's starts measured one at a time, an update after each of its
+    actions one at a time, and updates at the benchmark's concurrency right before and right after
+    its concurrent actions."""
 
-        def start_one() -> Callable[[], Awaitable[bool]]:
-            async def job() -> bool:
-                handle = await client.start_workflow(BARE_TYPE, id=f"bare-{uuid.uuid4()}", task_queue=queue)
-                await handle.execute_update(BareWorkflow.act, "start")
-                handles.append(handle)
-                return True
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.queue = f"bench-bare-{uuid.uuid4()}"
+        self.handles: list[Any] = []
+        self.series = {
+            name: Series() for name in ("start_and_update", "update_sequential", "update_concurrent")
+        }
+        self._next = 0
 
-            return job
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Baseline]:
+        worker = Worker(
+            self.client, task_queue=self.queue, workflows=[BareWorkflow], workflow_runner=workflow_runner()
+        )
+        async with worker:
+            try:
+                yield self
+            finally:
+                for handle in self.handles:
+                    await handle.signal(BareWorkflow.finish)
 
-        await _run(1, [start_one() for _ in range(n)], figures["start_and_update"])
+    def start_and_update(self) -> Callable[[], Awaitable[bool]]:
+        async def job() -> bool:
+            handle = await self.client.start_workflow(
+                BARE_TYPE, id=f"bare-{uuid.uuid4()}", task_queue=self.queue
+            )
+            await handle.execute_update(BareWorkflow.act, "start")
+            self.handles.append(handle)
+            return True
 
-        def update(i: int) -> Callable[[], Awaitable[bool]]:
-            async def job() -> bool:
-                await handles[i % len(handles)].execute_update(BareWorkflow.act, "action")
-                return True
+        return job
 
-            return job
+    def update(self) -> Callable[[], Awaitable[bool]]:
+        handle = self.handles[self._next % len(self.handles)]
+        self._next += 1
 
-        await _run(1, [update(i) for i in range(n)], figures["update_sequential"])
-        await _run(concurrency, [update(i) for i in range(n * 2)], figures["update_concurrent"])
-        for handle in handles:
-            await handle.signal(BareWorkflow.finish)
-    return figures
+        async def job() -> bool:
+            await handle.execute_update(BareWorkflow.act, "action")
+            return True
+
+        return job
+
+    async def at_least(self, n: int) -> None:
+        """Enough bare workflows for ``n`` concurrent updates (started unmeasured)."""
+        while len(self.handles) < n:
+            await self.start_and_update()()
+
+
+async def _paired(
+    ours: list[Callable[[], Awaitable[bool]]],
+    theirs: Callable[[], Callable[[], Awaitable[bool]]],
+    ours_series: Series,
+    their_series: Series,
+) -> None:
+    """Each of ``ours`` one at a time, each followed by one of the baseline's."""
+    for job in ours:
+        await _run(1, [job], ours_series)
+        await _run(1, [theirs()], their_series)
 
 
 # -- the run -------------------------------------------------------------------------------------
+
+
+async def _starts(
+    args: argparse.Namespace, town: Municipality, series: dict[str, Series], bare: Baseline
+) -> list[dict[str, Any]]:
+    """Processes for 10 % of the cases: some one at a time (each beside a bare start + update),
+    the rest at the setup's concurrency."""
+    started: list[dict[str, Any]] = []
+    picked = random.Random(9).sample(town.cases, max(len(PROCESS_TYPES), len(town.cases) // 10))
+    jobs = [town.start(case, PROCESS_TYPES[i % len(PROCESS_TYPES)], started) for i, case in enumerate(picked)]
+    print(f"starting {len(jobs)} processes ...", flush=True)
+    one_by_one = min(args.sequential, len(jobs) // 2)
+    series["start_process"] = Series()
+    series["start_process_concurrent"] = Series()
+    await _paired(
+        jobs[:one_by_one], bare.start_and_update, series["start_process"], bare.series["start_and_update"]
+    )
+    await _run(args.setup_concurrency, jobs[one_by_one:], series["start_process_concurrent"])
+    return started
+
+
+async def _steady_mix(
+    args: argparse.Namespace,
+    town: Municipality,
+    started: list[dict[str, Any]],
+    series: dict[str, Series],
+    bare: Baseline,
+) -> None:
+    """The mix of actions: some one at a time (each beside a bare update), the rest concurrently
+    (bare updates at the same concurrency right before and right after)."""
+    actions = _actions(town, started, with_cycles=len(started))
+    sequential, concurrent = actions[: args.sequential], actions[args.sequential :]
+    print(f"{len(actions)} actions ({len(sequential)} one at a time) ...", flush=True)
+    await bare.at_least(args.concurrency * 2)
+    series["action_sequential"] = Series()
+    town.phase = "one at a time"
+    await _paired(sequential, bare.update, series["action_sequential"], bare.series["update_sequential"])
+    town.phase = f"{args.concurrency} concurrent"
+    series["action_concurrent"] = Series()
+    bracket = [bare.update() for _ in range(len(concurrent))]
+    await _run(args.concurrency, bracket, bare.series["update_concurrent"])
+    await _run(args.concurrency, concurrent, series["action_concurrent"])
+    bracket = [bare.update() for _ in range(len(concurrent))]
+    await _run(args.concurrency, bracket, bare.series["update_concurrent"])
 
 
 async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
@@ -461,23 +559,9 @@ async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             )
             print(f"  {series['register_case'].figures()['per_second']:.1f} cases/s", flush=True)
 
-            started: list[dict[str, Any]] = []
-            picked = random.Random(9).sample(town.cases, max(len(PROCESS_TYPES), len(town.cases) // 10))
-            series["start_process"] = Series()
-            jobs = [
-                town.start(case, PROCESS_TYPES[i % len(PROCESS_TYPES)], started)
-                for i, case in enumerate(picked)
-            ]
-            print(f"starting {len(jobs)} processes ...", flush=True)
-            await _run(args.setup_concurrency, jobs, series["start_process"])
-
-            actions = _actions(town, started, with_cycles=len(started))
-            sequential, concurrent = actions[: args.sequential], actions[args.sequential :]
-            print(f"{len(actions)} actions ({len(sequential)} one at a time) ...", flush=True)
-            series["action_sequential"] = Series()
-            await _run(1, sequential, series["action_sequential"])
-            series["action_concurrent"] = Series()
-            await _run(args.concurrency, concurrent, series["action_concurrent"])
+            async with Baseline(client).running() as bare:
+                started = await _starts(args, town, series, bare)
+                await _steady_mix(args, town, started, series, bare)
 
             board_of = town.cases[0]
             series["get_tasks"] = Series()
@@ -489,8 +573,6 @@ async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                 await _run(1, [town.read("/tasks", "provider", board_of.unit)], series["get_tasks_provider"])
 
             memory = {name: _rss_mb(running.pid(name)) for name in ("worker", "api", "server")}
-            print("baseline ...", flush=True)
-            bare = await _bare(client, args.sequential, args.concurrency)
         lost = _lost(folder / "readmodel.db", town.done)
         errors = dict(town.errors)
     # After the stop: the dev server's files are complete.
@@ -501,11 +583,13 @@ async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": _machine(),
         "concurrency": args.concurrency,
+        "setup_concurrency": args.setup_concurrency,
         "series": {name: s.figures() for name, s in series.items()},
-        "bare": {name: s.figures() for name, s in bare.items()},
+        "bare": {name: s.figures() for name, s in bare.series.items()},
         "memory_mb": memory,
         "temporal_db_bytes": db_bytes,
         "temporal_db_kb_per_case": db_bytes / 1024 / max(1, args.cases),
+        "actions_by_kind": {name: s.figures() for name, s in town.by_kind.items()},
         "actions_answered": len(town.done),
         "actions_lost": lost,
         "errors": errors,
@@ -528,18 +612,27 @@ def table(result: dict[str, Any]) -> str:
     seq, bseq = s["action_sequential"], b["update_sequential"]
     con, bcon = s["action_concurrent"], b["update_concurrent"]
     rows = [
-        ("cases registered (POST /cases, cycle scheduled)", f"{s['register_case']['per_second']:.1f}/s, "
-         f"p50 {ms(s['register_case'], 'p50_ms')}", "", ""),
-        ("processes started (→ first steps open)", f"{s['start_process']['per_second']:.1f}/s, p50 "
-         f"{ms(s['start_process'], 'p50_ms')}, p95 {ms(s['start_process'], 'p95_ms')}",
-         f"start + 1 update p50 {ms(b['start_and_update'], 'p50_ms')}",
+        (f"cases registered, {result['setup_concurrency']} concurrent (POST /cases, cycle scheduled)",
+         f"{s['register_case']['per_second']:.1f}/s, p50 {ms(s['register_case'], 'p50_ms')}, "
+         f"p95 {ms(s['register_case'], 'p95_ms')}", "", ""),
+        ("one process started at a time (→ first steps open; p50 / p95)",
+         f"{ms(s['start_process'], 'p50_ms')} / {ms(s['start_process'], 'p95_ms')}",
+         f"start + 1 update {ms(b['start_and_update'], 'p50_ms')} / {ms(b['start_and_update'], 'p95_ms')}",
          ratio(s["start_process"]["p50_ms"], b["start_and_update"]["p50_ms"])),
+        (f"processes started, {result['setup_concurrency']} concurrent",
+         f"{s['start_process_concurrent']['per_second']:.1f}/s, p50 "
+         f"{ms(s['start_process_concurrent'], 'p50_ms')}, p95 {ms(s['start_process_concurrent'], 'p95_ms')}",
+         "", ""),
         ("one action at a time (p50 / p95 / p99)", trio(seq),
          trio(bseq), ratio(seq["p50_ms"], bseq["p50_ms"])),
         (f"actions, {result['concurrency']} concurrent (p50 / p95 / p99)",
          f"{con['per_second']:.1f}/s; {trio(con)}",
          f"{bcon['per_second']:.1f}/s; {trio(bcon)}",
          f"{con['per_second'] / bcon['per_second'] * 100:.0f} % of bare" if bcon["per_second"] else "-"),
+        *(
+            (f"actions {name} (p50 / p95)", f"{ms(figures, 'p50_ms')} / {ms(figures, 'p95_ms')}", "", "")
+            for name, figures in sorted(result["actions_by_kind"].items())
+        ),
         ("GET /tasks p95 (case worker; provider unit)",
          f"{ms(s['get_tasks'], 'p95_ms')}; {ms(s['get_tasks_provider'], 'p95_ms')}", "", ""),
         ("GET /board p95 (case worker)", ms(s["get_board"], "p95_ms"), "", ""),
@@ -556,6 +649,17 @@ def table(result: dict[str, Any]) -> str:
     lines = [head, "", "| | this project | bare Temporal | ratio |", "|---|---|---|---|"]
     lines += [f"| {a} | {b_} | {c} | {d} |" for a, b_, c, d in rows]
     return "\n".join(lines)
+
+
+def _without_nan(value: Any) -> Any:
+    """The result as strict JSON: a figure without samples (NaN) is null."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _without_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nan(v) for v in value]
+    return value
 
 
 def main() -> None:
@@ -581,7 +685,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = RESULTS / f"municipality-{result['date'][:10]}-N{result['n_cases']}"
     stem.with_suffix(".json").write_text(
-        json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        json.dumps(_without_nan(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     stem.with_suffix(".md").write_text(text + "\n", encoding="utf-8")
     print(f"written: {stem}.json, {stem}.md")

@@ -12,8 +12,15 @@ from pathlib import Path
 
 # Kinds of work, by a piece of the frame's file path (first match wins, innermost frame first).
 KINDS = (
-    ("sandbox: importing modules", ("workflow_sandbox/_importer", "importlib._bootstrap")),
+    ("sandbox: importing modules", ("importlib._bootstrap", "Importer._import ")),
     ("sandbox: restricted proxies", ("workflow_sandbox/_restrictions",)),
+    # Entering the sandbox: per activation, and (with a payload codec) per payload the SDK visits,
+    # to look up its serialization context.
+    (
+        "sandbox: entering it (activations, payload contexts)",
+        ("workflow_sandbox/_importer", "workflow_sandbox/_runner"),
+    ),
+    ("SDK payload visitor (codec path)", ("temporalio/bridge/_visitor", "worker/_command_aware_visitor")),
     ("payload codec (AES-GCM)", ("runtime/codec.py", "cryptography/")),
     ("pydantic payload converter", ("contrib/pydantic", "pydantic/", "pydantic_core/")),
     ("SQLAlchemy and the database", ("sqlalchemy/", "sqlite3", "psycopg")),
@@ -23,6 +30,22 @@ KINDS = (
     ("JWT", ("jwt/",)),
     ("our API (api/)", ("/api/",)),
 )
+
+
+# Innermost frames of a thread that waits (py-spy cannot always tell an idle thread here): the
+# thread pools' queues, conditions, the event loop's selector. Their samples are not CPU.
+IDLE = (
+    "_worker (concurrent/futures/thread.py:81)",
+    "Condition.wait (threading.py",
+    "EpollSelector.select",
+    "Runner.run (asyncio/runners.py:118)",
+    "Thread._wait_for_tstate_lock",
+    "Queue.get (queue.py",
+)
+
+
+def _idle(stack: list[str]) -> bool:
+    return bool(stack) and stack[-1].startswith(IDLE)
 
 
 def _kind(stack: list[str]) -> str:
@@ -37,20 +60,23 @@ def summarise(path: Path, top: int = 15) -> str:
     kinds: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
-    total = 0
+    total = idle = 0
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         frames, _, count_text = line.rpartition(" ")
         if not count_text.isdigit():
             continue
         count = int(count_text)
         stack = frames.split(";")[2:]  # without the process and the thread
+        if _idle(stack):
+            idle += count
+            continue
         total += count
         kinds[_kind(stack)] += count
         for frame in set(stack):
             inclusive[frame] += count
         if stack:
             own[stack[-1]] += count
-    lines = [f"{path.name}: {total} samples"]
+    lines = [f"{path.name}: {total} busy samples (shares below), {idle} of waiting threads left out"]
     lines += [f"  {n / total:6.1%}  {name}" for name, n in kinds.most_common()]
     lines.append("  top functions by own time:")
     lines += [f"  {n / total:6.1%}  {frame}" for frame, n in own.most_common(top)]

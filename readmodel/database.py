@@ -20,8 +20,11 @@ def connect_engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     # hide_parameters: SQL errors (which reach the logs) never carry the row values, i.e. personal data.
-    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
-    if engine.dialect.name == "sqlite":
+    # pool_pre_ping: a server's connection may have been dropped; a SQLite file's never is, and the
+    # ping would be one statement more per checkout (issue 9).
+    sqlite = url.startswith("sqlite")
+    engine = create_engine(url, pool_pre_ping=not sqlite, hide_parameters=True)
+    if sqlite:
         # Worker activity threads and the API write concurrently: WAL plus a busy timeout
         # lets them wait for each other instead of failing with "database is locked".
         @event.listens_for(engine, "connect")

@@ -69,6 +69,17 @@ RUNNING_KEY = "running"
 RUNNING = "running"
 ABORTED = "aborted"
 
+# The aliases of the visibility conditions' subqueries (aliased: the outer query may select the same
+# table itself). Made once: building a fresh alias per request cost the API a third of its CPU per
+# action (issue 9; SQLAlchemy adapts every column of a new alias), and a shared alias renders the
+# same SQL. Each subquery has its own alias, so no two of them share one in a statement.
+_SENT = aliased(Order)
+_CONCERNED = aliased(Process)
+_CONCERNED_UNIT = aliased(ProcessUnit)
+_NOTICE = aliased(BillingNotice)
+_TOLD = aliased(Message)
+_OWN_UNIT = aliased(ProcessUnit)
+
 
 # -- visibility ------------------------------------------------------------------------------
 
@@ -89,10 +100,8 @@ def visible_cases(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role in UNIT_ROLES:
         if not viewer.org:
             return false()
-        sent = aliased(Order)  # aliased: the outer query may select orders itself
+        sent, concerned, unit = _SENT, _CONCERNED, _CONCERNED_UNIT
         ordered = exists().where(sent.case_id == Case.id, sent.provider_id == viewer.org)
-        concerned = aliased(Process)
-        unit = aliased(ProcessUnit)
         concerning = exists().where(
             concerned.case_id == Case.id, unit.process_id == concerned.id, unit.unit == viewer.org
         )
@@ -102,8 +111,7 @@ def visible_cases(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role in MUNICIPALITY_WIDE:
         return in_municipality
     if viewer.role == BILLING:
-        notice = aliased(BillingNotice)
-        told = aliased(Message)
+        notice, told = _NOTICE, _TOLD
         noticed = exists().where(notice.case_id == Case.id)
         messaged = exists().where(told.case_id == Case.id, told.mailbox.in_(billing_mailboxes()))
         return and_(or_(noticed, messaged), in_municipality)
@@ -132,7 +140,7 @@ def concerns_viewer(viewer: Viewer) -> ColumnElement[bool]:
         return true()
     if not viewer.org:
         return false()
-    unit = aliased(ProcessUnit)
+    unit = _OWN_UNIT
     return exists().where(unit.process_id == Process.id, unit.unit == viewer.org)
 
 

@@ -31,6 +31,7 @@ from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
 from runtime.codec import EncryptionCodec
+from runtime.converter import PayloadConverter
 from runtime.devserver import DevServer
 from runtime.settings import Settings
 from workflows.search import ALL_KEYS
@@ -47,7 +48,11 @@ def make_data_converter(settings: Settings) -> DataConverter:
     recorded without encryption still decode, so old histories replay.
     """
     current, keys = settings.payload_key_ring
-    return dataclasses.replace(pydantic_data_converter, payload_codec=EncryptionCodec(keys, current))
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_converter_class=PayloadConverter,
+        payload_codec=EncryptionCodec(keys, current),
+    )
 
 
 # The converter of the default settings (the development key unless HEMTJANST_PAYLOAD_KEYS is set),

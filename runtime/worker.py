@@ -14,6 +14,18 @@ from activities.follow_up import FollowUpActivities
 from activities.read_model import ReadModelActivities
 from runtime.settings import Settings
 
+SHARED_WORKFLOW_MODULES = (
+    "model",
+    "limits",
+    "glossary",
+    "search",
+    "effects",
+    "follow_up_effects",
+    "steps",
+    "process",
+    "homecoming_start",
+)
+
 # Modules imported as the real thing, not re-imported inside the workflow sandbox:
 # holidays (through dateutil) calls time.localtime at import and zoneinfo reads files, both of
 # which the sandbox refuses (DESIGN.md, Temporal facts); the calendar and the profiles are pure
@@ -34,6 +46,17 @@ PASSTHROUGH_MODULES = (
     # The read-model records: pydantic resolves the batch's nested dataclasses (ReadModelBatch,
     # BatchOutcome) by their module, which must be the one in the sandbox's sys.modules.
     "activities.records",
+    # The project's modules that every process imports (under imports_passed_through) and that
+    # hold no process of their own: the step engine, the effects, the process base, the model.
+    # Named here too (issue 9), so that no import form re-runs them in the sandbox of every new
+    # workflow (``from workflows import follow_up_effects`` did). Their workflow calls go through
+    # ``temporalio.workflow``, which acts on the running workflow. The modules of the processes
+    # themselves stay sandboxed: the sandbox keeps checking the code that decides what a process
+    # does (its module is imported afresh, with the restricted standard library, per run).
+    *(f"workflows.{name}" for name in SHARED_WORKFLOW_MODULES),
+    "activities.read_model",
+    "activities.follow_up",
+    "activities.case_events",
 )
 
 # Read-model activities are synchronous (SQLAlchemy sessions) and run in this many threads.

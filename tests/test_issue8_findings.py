@@ -25,7 +25,7 @@ from temporalio.worker import Worker
 from activities.case_events import CaseEventActivities
 from activities.follow_up import FollowUpActivities, cycle_id
 from activities.read_model import ReadModelActivities
-from activities.records import ScheduleRecord
+from activities.records import BatchOutcome, ReadModelBatch
 from readmodel import models
 from readmodel.database import make_session_factory
 from runtime.worker import workflow_runner
@@ -56,35 +56,37 @@ def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[session
 
 
 class Gate:
-    """Holds the cycle's board write (``record_schedule``) while closed, so a death can arrive
-    exactly while the cycle reacts to its closed follow-up, before it continues as new."""
+    """Holds a follow-up's last read-model batch (the one that says it completed) while closed:
+    the follow-up has told its cycle it closed but has not completed, so a death can arrive
+    exactly while the cycle reacts to its closed follow-up, before it continues as new (the
+    cycle leaves its run only once that follow-up has completed, issue 9)."""
 
-    def __init__(self, follow_ups: FollowUpActivities) -> None:
-        self.follow_ups = follow_ups
+    def __init__(self, read_model: ReadModelActivities) -> None:
+        self.read_model = read_model
         self.closed = False
         self.held = threading.Event()  # a write is waiting at the gate
         self.opened = threading.Event()
 
-    @activity.defn(name="record_schedule")
-    def record_schedule(self, record: ScheduleRecord) -> None:
-        if self.closed and record.follow_up_process_id is None and record.last_follow_up is not None:
+    @activity.defn(name="write_batch")
+    def write_batch(self, batch: ReadModelBatch) -> BatchOutcome:
+        closing = any(w.process is not None and w.process.status == "completed" for w in batch.writes)
+        if self.closed and "/follow-up/" in batch.process_id and closing:
             self.held.set()
             self.opened.wait(timeout=30)
-        self.follow_ups.record_schedule(record)
+        return self.read_model.write_batch(batch)
 
 
 def _worker(env: WorkflowEnvironment, sessions: sessionmaker[Session], gate: Gate, queue: str) -> Worker:
     client = env.client
-    follow_ups = gate.follow_ups
-    others = [a for a in follow_ups.all() if a.__name__ != "record_schedule"]
+    others = [a for a in gate.read_model.all() if a.__name__ != "write_batch"]
     return Worker(
         client,
         task_queue=queue,
         workflows=list(WORKFLOWS),
         activities=[
-            *ReadModelActivities(sessions).all(),
+            gate.write_batch,
             *others,
-            gate.record_schedule,
+            *FollowUpActivities(sessions, client).all(),
             *CaseEventActivities(sessions, client).all(),
         ],
         activity_executor=EXECUTOR,
@@ -98,7 +100,7 @@ async def gated(
 ) -> AsyncIterator[tuple[WorkflowEnvironment, Worker]]:
     """A scenario server at ``at`` and the gated worker (its gate left open)."""
     async with scenario_server(at) as env:
-        gate = Gate(FollowUpActivities(sessions, env.client))
+        gate = Gate(ReadModelActivities(sessions))
         async with _worker(env, sessions, gate, f"test-{uuid.uuid4()}") as worker:
             yield env, worker
 
@@ -106,30 +108,32 @@ async def gated(
 async def test_end2_a_death_right_after_a_follow_up_closed_ends_the_cycle_instead_of_wedging_it(
     sessions: sessionmaker[Session],
 ) -> None:
-    """END-2: the follow-up of Tue 2026-11-24 is recorded; while the cycle writes the board after
-    it (and is about to continue as new), a death of 2026-11-24 arrives. The death's ending wins:
-    the cycle closes with ``ended_by_death`` in this run (no continue-as-new), its board row ends,
-    and the answer comes at once instead of never."""
+    """END-2: the follow-up of Tue 2026-11-24 is recorded; while the cycle reacts to it (and is
+    about to continue as new once the follow-up has completed), a death of 2026-11-24 arrives.
+    The death's ending wins: the cycle closes with ``ended_by_death`` in this run (no
+    continue-as-new), its board row ends, and the answer comes at once instead of never."""
     queue = f"test-{uuid.uuid4()}"
     async with scenario_server(sthlm(2026, 11, 23, 10, 0)) as env:
-        gate = Gate(FollowUpActivities(sessions, env.client))
+        gate = Gate(ReadModelActivities(sessions))
         async with _worker(env, sessions, gate, queue) as worker:
             case_id = await start_cycle(env, worker, sessions, date(2026, 6, 1), new_case=False)
             cycle = env.client.get_workflow_handle(cycle_id(case_id), result_type=ProcessState)
             now = StartNow(actor=CASE_WORKER, reason="Anhörig har hört av sig om ändrat behov.")
             await cycle.execute_update("start_now", now, id=str(uuid.uuid4()), result_type=ProcessState)
             gate.closed = True
-            held = await hold_follow_up(env, f"case-{case_id}/follow-up/1", sthlm(2026, 11, 24, 10, 0))
-            assert held.outcome == "unchanged"
-            await asyncio.get_running_loop().run_in_executor(None, gate.held.wait, 30)
+            holding = asyncio.create_task(
+                hold_follow_up(env, f"case-{case_id}/follow-up/1", sthlm(2026, 11, 24, 10, 0))
+            )
+            assert await asyncio.get_running_loop().run_in_executor(None, gate.held.wait, 30)
             first_run = await current_run(env, cycle.id)
             ending = CaseEnding(actor=PROVIDER, event="death", on=date(2026, 11, 24), reason="Dödsfall")
             answer = asyncio.create_task(
                 cycle.execute_update("end_for_case_event", ending, id="death", result_type=ProcessState)
             )
-            await asyncio.sleep(0.5)  # the update is accepted while the board write is held
+            await asyncio.sleep(0.5)  # the update is accepted while the follow-up has not completed
             gate.opened.set()
             ended = await asyncio.wait_for(answer, timeout=20)
+            assert (await asyncio.wait_for(holding, timeout=20)).outcome == "unchanged"
             assert (ended.stage, ended.outcome) == ("closed", "ended_by_death")
             await wait_closed(env, cycle.id)
             assert await current_run(env, cycle.id) == first_run  # it did not continue as new

@@ -97,6 +97,26 @@ async def test_FU_1_a_fresh_cycle_records_its_patch_replays_and_journals_its_due
     assert "Nästa uppföljning senast 2027-01-23 (nytt ärende, två månader efter beslutet)." in texts
 
 
+def test_the_v2_histories_hold_the_board_activities_that_the_board_batch_replaced() -> None:
+    """Issue 9: ``*_v2.json`` were recorded when the board's writes (FU-9) and a decision's end
+    were activities of their own: their replay above runs the path before ``follow-up-board-batch``."""
+    scheduled = EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    expected = {
+        "follow_up_cycle_v2.json": "record_schedule",
+        "follow_up_cycle_continued_v2.json": "record_schedule",
+        "follow_up_v2.json": "record_follow_up_stage",
+        "homecoming_v2.json": "end_decision",
+    }
+    for name, activity in expected.items():
+        history = load(HISTORIES / name)
+        ran = {
+            e.activity_task_scheduled_event_attributes.activity_type.name
+            for e in history.events
+            if e.event_type == scheduled
+        }
+        assert activity in ran, f"{name} lacks {activity}"
+
+
 @pytest.mark.parametrize(
     "changed",
     [OrderWithOneMoreCommand, OrderWithOneFewerCommand],

@@ -10,9 +10,11 @@ before it waits and before the waiting actions are answered, in ``close``, befor
 activities, and, by a background coroutine, whenever the process awaits anything else with
 effects pending (a child workflow's start, a signal to another workflow, a timer). Processes whose
 histories were recorded before (``workflow.patched(BATCH_PATCH)`` is false) keep one activity per
-effect, as they ran. Why a local activity: it runs in the worker within the workflow task, so a
-reaction costs no extra round trips through the server (scheduling, dispatch, completion, a new
-workflow task); its inputs are not stored in the history. Measured in bench/results/.
+effect, as they ran. The follow-up board's writes joined the batch later, behind their own change
+id (``batches_since``, workflows/follow_up_effects.py). Why a local activity: it runs in the worker
+within the workflow task, so a reaction costs no extra round trips through the server (scheduling,
+dispatch, completion, a new workflow task); its inputs are not stored in the history. Measured in
+bench/results/.
 
 A write the read model refuses (a value too long for its column, a character the database does not
 store, a conflicting row) cannot be fixed by retrying: the activity fails non-retryably with the
@@ -106,11 +108,22 @@ class Effects:
                 self._flusher = asyncio.create_task(self._flush_when_waiting())
         return self._batched
 
+    def batches_since(self, change_id: str) -> bool:
+        """Whether writes of a kind the batch took on with the change ``change_id`` (a
+        ``workflow.patched`` id) go into this run's batches. Histories recorded before that
+        change keep the activity they had (the change is asked first, so such a history's run
+        decides BATCH_PATCH where it did)."""
+        return workflow.patched(change_id) and self._batching()
+
+    def collect(self, kind: str, record: Any, summary: str) -> None:
+        """Add ``record`` (field ``kind`` of ReadModelWrite) to the next flush of a batching run."""
+        self._pending.append(ReadModelWrite(summary=summary, **{kind: record}))
+
     async def _run(self, activity: Any, record: Any, summary: str, kind: str) -> None:
         """Write ``record`` (its field ``kind`` of ReadModelWrite): collected for the next flush,
         or (histories before BATCH_PATCH) by its own activity, a refusal reported at once."""
         if self._batching():
-            self._pending.append(ReadModelWrite(summary=summary, **{kind: record}))
+            self.collect(kind, record, summary)
             return
         try:
             await self._execute(activity, record, summary)
@@ -314,11 +327,17 @@ class Effects:
 FAULT_SUMMARY = "Meddelande om tekniskt fel"
 
 
+def current_effects() -> Effects | None:
+    """The running workflow's Effects (``self.effects``), if it has them."""
+    effects = getattr(workflow.instance(), "effects", None)
+    return effects if isinstance(effects, Effects) else None
+
+
 async def flush_pending() -> None:
     """Flush the running workflow's collected effects (if it has Effects as ``self.effects``):
     called before an activity of another kind, so the read model sees the effects in order."""
-    effects = getattr(workflow.instance(), "effects", None)
-    if isinstance(effects, Effects):
+    effects = current_effects()
+    if effects is not None:
         await effects.flush()
 
 

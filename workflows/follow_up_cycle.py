@@ -19,13 +19,14 @@ running follow-up process, which lives on unchanged across the cycle's runs.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import FailureError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from activities.follow_up import cycle_id
@@ -58,6 +59,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rules import follow_up as rules
     from workflows.rules.follow_up import DecisionTerm, Due
 
+# Issue 9: a run leaves (continues as new, or ends) only once the follow-up it started and that
+# announced its close has completed; runs recorded before keep leaving at once.
+FOLLOW_UP_DONE_PATCH = "fu-cycle-waits-for-closed-follow-up"
 RECENT_KEYS = 200  # idempotency keys kept across runs: far more than retries of one action span
 TIMELINE_CARRIED = 40  # the most recent timeline entries a new run starts with
 FOLLOW_UP_TYPE = "follow-up"
@@ -124,6 +128,8 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
         self._requests = 0  # start_now actions accepted in this run ...
         self._served = 0  # ... and those the main coroutine has reacted to
         self._closed_a_follow_up = False
+        self._child: workflow.ChildWorkflowHandle[Any, Any] | None = None  # started in this run
+        self._closing_child: workflow.ChildWorkflowHandle[Any, Any] | None = None  # announced its close
 
     @workflow.run
     async def run(self, inp: CycleInput) -> ProcessState:
@@ -139,6 +145,9 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
             if not living and self.current is None:
                 return await self._end()
             if self._should_continue_as_new():
+                await self._closed_follow_up_done()
+                if not self._should_continue_as_new():  # an action or a case event came meanwhile
+                    continue
                 await self.effects.flush()  # a new run does not inherit unwritten effects
                 self.steps.release()
                 # END-2: a case ending that arrives now wins over the new run: its handler waits
@@ -216,6 +225,8 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
         """FU-11: the running follow-up closed; the next one is scheduled from the day it was held."""
         if closed.process_id != self.current:
             return
+        if self._child is not None and self._child.id == closed.process_id:
+            self._closing_child = self._child
         self.current = None
         self.current_due = None
         self.current_reason = None
@@ -311,7 +322,7 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
             inp.number = self.follow_ups_started
             process_id = f"case-{self.ref.case_id}/follow-up/{inp.number}"
             try:
-                await workflow.start_child_workflow(
+                self._child = await workflow.start_child_workflow(
                     FOLLOW_UP_TYPE,
                     inp,
                     id=process_id,
@@ -407,8 +418,19 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
         """END-2: the case ended (e.g. a death): its board row ends with the cycle."""
         await self._record_ended()
 
+    async def _closed_follow_up_done(self) -> None:
+        """Wait (FOLLOW_UP_DONE_PATCH) until the follow-up that announced its close has completed,
+        so this run's history records its end and the run never closes before its child (a case
+        event, END-2, does not wait). A follow-up from an earlier run is not this run's child."""
+        child, self._closing_child = self._closing_child, None
+        if child is None or not workflow.patched(FOLLOW_UP_DONE_PATCH):
+            return
+        done = asyncio.create_task(_settled(child))
+        await workflow.wait_condition(lambda: done.done() or self.steps.ending is not None)
+
     async def _end(self) -> ProcessState:
         """FU-11: the cycle continues while a decision lives; now none does."""
+        await self._closed_follow_up_done()
         await self._record_ended()
         return await self.close(
             "no_living_decision", "Inget beslut gäller längre: uppföljningscykeln avslutas."
@@ -428,6 +450,12 @@ class FollowUpCycleWorkflow(ProcessWorkflow):
                 updated_at=workflow.now(),
             )
         )
+
+
+async def _settled(child: workflow.ChildWorkflowHandle[Any, Any]) -> None:
+    """The child's end, however it ended (its failure is its own to report)."""
+    with contextlib.suppress(FailureError):
+        await child
 
 
 __all__ = ["FollowUpCycleWorkflow", "cycle_id"]

@@ -1,4 +1,14 @@
-"""The follow-up cycle's side effects, as activity calls with explicit timeouts (like Effects)."""
+"""The follow-up cycle's side effects: the board row (FU-9), the end of decisions, and the decision
+handed to the case's cycle (FU-1).
+
+Issue 9: since the change ``follow-up-board-batch`` (``BOARD_PATCH``) the board's writes and the
+end of a decision go into the process's read-model batch (``Effects``), written with its other
+effects, in order, in one transaction, before the process's waiting actions are answered: a case's
+registration or a ``start_now`` no longer waits for an activity's round trip through the server
+per board write. Histories recorded before the change replay with one activity per write, after
+the process's pending effects. Handing a decision to the cycle talks to Temporal (signal-with-
+start) and stays an activity of its own.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +20,13 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.follow_up import CycleStart, FollowUpActivities
     from activities.records import DecisionEnd, FollowUpStage, ScheduleRecord
-    from workflows.effects import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, flush_pending
+    from workflows.effects import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, current_effects, flush_pending
     from workflows.io.follow_up import DecisionGranted
     from workflows.model import ProcessRef
     from workflows.profiles import Profile
+
+# The change id of the board's writes in the read-model batch (issue 9).
+BOARD_PATCH = "follow-up-board-batch"
 
 
 async def _run(activity: Any, record: Any, summary: str) -> None:
@@ -26,6 +39,16 @@ async def _run(activity: Any, record: Any, summary: str) -> None:
         retry_policy=ACTIVITY_RETRY,
         summary=summary,
     )
+
+
+async def _write(kind: str, activity: Any, record: Any, summary: str) -> None:
+    """A read-model write of the board: into the process's batch (``kind`` is its field of
+    ReadModelWrite), or in histories before BOARD_PATCH by its own ``activity``."""
+    effects = current_effects()
+    if effects is not None and effects.batches_since(BOARD_PATCH):
+        effects.collect(kind, record, summary)
+        return
+    await _run(activity, record, summary)
 
 
 async def decision_to_cycle(ref: ProcessRef, profile: Profile, decision: DecisionGranted) -> None:
@@ -43,15 +66,19 @@ async def decision_to_cycle(ref: ProcessRef, profile: Profile, decision: Decisio
 
 async def record_schedule(record: ScheduleRecord) -> None:
     due = record.next_due.isoformat() if isinstance(record.next_due, date) else "ingen"
-    await _run(FollowUpActivities.record_schedule, record, f"Uppföljningstavlan: nästa {due}")
+    await _write("schedule", FollowUpActivities.record_schedule, record, f"Uppföljningstavlan: nästa {due}")
 
 
 async def record_stage(ref: ProcessRef, stage: str) -> None:
     record = FollowUpStage(
         case_id=ref.case_id, process_id=ref.process_id, stage=stage, updated_at=workflow.now()
     )
-    await _run(FollowUpActivities.record_follow_up_stage, record, f"Uppföljningstavlan: {stage}")
+    await _write(
+        "follow_up_stage", FollowUpActivities.record_follow_up_stage, record, f"Uppföljningstavlan: {stage}"
+    )
 
 
 async def end_decision(record: DecisionEnd) -> None:
-    await _run(FollowUpActivities.end_decision, record, f"Beslut upphör {record.ended_on}")
+    """The decision's end, written before the caller tells the cycle (as the activity was)."""
+    await _write("decision_end", FollowUpActivities.end_decision, record, f"Beslut upphör {record.ended_on}")
+    await flush_pending()
