@@ -338,4 +338,11 @@ def test_ids_in_texts_read_as_the_person_and_the_process_by_number() -> None:
     assert read("Uppföljning case-c-0123456789ab/follow-up/1 startad.") == "Uppföljning 1 startad."
     assert read("Senast 2026-11-20. Ärende c-0123456789ab.") == "Senast 2026-11-20. Ärende för Greta Exempel."
     assert read("Extra besök 2026-11-22 (v1): Tillsyn") == "Extra besök 2026-11-22 (besök 1): Tillsyn"
+    # UC-5: the review's and the answer's texts and an event's field, once a visit was reviewed
+    assert read("Extra insats v1 (Extra besök, 2026-11-30): godkänd") == (
+        "Extra insats, besök 1 (Extra besök, 2026-11-30): godkänd"
+    )
+    answer = "Svar om extra insats v2 (2026-11-30): Ja"
+    assert read(answer) == "Svar om extra insats, besök 2 (2026-11-30): Ja"
+    assert read("Besök: v1") == "Besök: besök 1"
     assert read("Cykeln fortsätter i en ny körning (2) med samma läge.") == "Uppföljningscykeln fortsätter."

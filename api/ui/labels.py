@@ -83,8 +83,10 @@ PROCESS_DETAIL_LABELS: dict[str, dict[str, str]] = {
     "follow-up": {"reason": "Skäl till uppföljningen"},
 }
 
-# Details the pages do not show: how many Temporal runs a cycle has had says nothing to a reader.
-HIDDEN_DETAILS = frozenset({"runs"})
+# Details the pages do not show: how many Temporal runs a cycle has had says nothing to a reader;
+# the open orders (ids) and the report's answers are there for the forms' proposals, which show
+# them in words (api/ui/choices.py, workflows/follow_up_forms.py).
+HIDDEN_DETAILS = frozenset({"runs", "open_orders", "report_answers"})
 
 # Codes a process writes as a detail's value (not a form's choice): why a follow-up is due
 # (workflows.rules.follow_up.REASON_LABELS, FU-1, FU-2), which case event a process handles

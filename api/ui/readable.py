@@ -49,6 +49,8 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (labels.EMPTY_HINT, ""),
     (re.compile(r"\(v(\d+)\)"), r"(besök \1)"),  # UC-5: a visit's id
     (re.compile(r"\b([Bb]esök(?:et)?) v(\d+)\b"), r"\1 \2"),
+    (re.compile(r"\b([Bb]esök): v(\d+)\b"), r"\1: besök \2"),  # an event's field
+    (re.compile(r"\b([Ee]xtra insats) v(\d+)\b"), r"\1, besök \2"),  # UC-5 review and answer
     # A sentence the reader ended, ended again by the process ("... akut.. Bestående"), COM-7.
     (re.compile(r"(?<![.])\.\.(?![.])"), "."),
     # FU-1: the cycle continued as a new Temporal run; to a reader nothing happened.
