@@ -24,7 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from runtime.settings import Settings
-from tests.support import scenario_clock
+from tests.support import SUITE_MOMENT, scenario, scenario_clock
 from workflows.model import Actor
 
 SERIOUS = ("serious", "critical")
@@ -122,3 +122,16 @@ def describe(violations: list[dict[str, Any]]) -> str:
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in violations
     )
+
+
+@asynccontextmanager
+async def browser_scenario(sessions: sessionmaker[Session]) -> AsyncIterator[tuple[str, Browser]]:
+    """A browser test's world: a scenario server of its own starting at the suite's moment (what
+    other tests did on the session's server cannot reach it), a worker, the app served on it, and
+    Chromium. Yields the app's base URL and the browser."""
+    async with (
+        scenario(SUITE_MOMENT, sessions) as (env, worker),
+        live_app(env, sessions, worker.task_queue) as base,
+        chromium() as browser,
+    ):
+        yield base, browser

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.browser import chromium, describe, live_app, logged_in, serious_violations
-from tests.support import CASE_WORKER, PROVIDER, SENIOR, SUITE_MOMENT, scenario
+from tests.browser import browser_scenario, describe, logged_in, serious_violations
+from tests.support import CASE_WORKER, PROVIDER, SENIOR
 from tests.test_api_support import new_case, start_order
 
 PAGES = [
@@ -21,13 +21,7 @@ PAGES = [
 async def test_axe_finds_no_serious_or_critical_violation_on_the_main_pages(
     sessions: sessionmaker[Session],
 ) -> None:
-    # A scenario server of its own, starting at the suite's moment: what other tests did on the
-    # session's server (its clock moved, cycles left running) cannot reach this one.
-    async with (
-        scenario(SUITE_MOMENT, sessions) as (env, worker),
-        live_app(env, sessions, worker.task_queue) as base,
-        chromium() as browser,
-    ):
+    async with browser_scenario(sessions) as (base, browser):
         async with httpx.AsyncClient(base_url=base) as http:
             case_id = await new_case(http)
             process_id = (await start_order(http, case_id))["process_id"]

@@ -14,21 +14,15 @@ from __future__ import annotations
 from playwright.async_api import expect
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.browser import chromium, describe, live_app, logged_in, serious_violations
+from tests.browser import browser_scenario, describe, logged_in, serious_violations
 from tests.browser_steps import register_case
-from tests.support import CASE_WORKER, PROVIDER, SUITE_MOMENT, scenario
+from tests.support import CASE_WORKER, PROVIDER
 
 
 async def test_FU_1_FU_8_a_follow_up_started_now_on_the_case_page_ends_a_decision_chosen_by_name(
     sessions: sessionmaker[Session],
 ) -> None:
-    # A scenario server of its own, starting at the suite's moment: what other tests did on the
-    # session's server (its clock moved, cycles left running) cannot reach this one.
-    async with (
-        scenario(SUITE_MOMENT, sessions) as (env, worker),
-        live_app(env, sessions, worker.task_queue) as base,
-        chromium() as browser,
-    ):
+    async with browser_scenario(sessions) as (base, browser):
         async with logged_in(browser, base, CASE_WORKER) as anna:
             case_path = await register_case(anna, "Greta Exempel", "2026-11-16", "Personlig omvårdnad")
             page = anna.page

@@ -15,9 +15,9 @@ from __future__ import annotations
 from playwright.async_api import expect
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.browser import chromium, live_app, logged_in
+from tests.browser import browser_scenario, logged_in
 from tests.browser_steps import register_case, submit
-from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, SUITE_MOMENT, scenario
+from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER
 from workflows.model import Actor
 
 SUPERVISOR = Actor(user_id="sv-gun", role="supervisor", name="Gun Tillsyn")
@@ -28,13 +28,7 @@ PERSON = "Holger Exempel"
 async def test_HT_2_HT_3_a_whole_homecoming_through_the_pages_from_login_to_history(
     sessions: sessionmaker[Session],
 ) -> None:
-    # A scenario server of its own, starting at the suite's moment: what other tests did on the
-    # session's server (its clock moved, cycles left running) cannot reach this one.
-    async with (
-        scenario(SUITE_MOMENT, sessions) as (env, worker),
-        live_app(env, sessions, worker.task_queue) as base,
-        chromium() as browser,
-    ):
+    async with browser_scenario(sessions) as (base, browser):
         async with logged_in(browser, base, CASE_WORKER) as anna:
             case_path = await register_case(anna, PERSON, "2026-11-02", "Städning")
             page = anna.page
