@@ -36,6 +36,7 @@ from workflows.model import FIELDS_DETAIL, FORBIDDEN, INVALID, NOT_OPEN, fields_
 
 PROCESS_CLOSED = "Processen är avslutad."
 PROCESS_UNKNOWN = "Processen finns inte."
+PROCESS_STARTED = "Processen är redan startad."
 PROCESS_NOT_ANSWERING = "Processen svarade inte i tid; åtgärden är inte bekräftad. Försök igen om en stund."
 PROCESS_FAILING = (
     "Processen står still på grund av ett tekniskt fel och kan inte ta emot åtgärder just nu. "
@@ -150,8 +151,10 @@ async def temporal_errors(client: Client, workflow_id: str) -> AsyncIterator[Non
     except WorkflowUpdateRPCTimeoutOrCancelledError as error:
         raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT, PROCESS_NOT_ANSWERING) from error
     except WorkflowAlreadyStartedError as error:
-        raise conflict("Processen är redan startad.") from error
+        raise conflict(PROCESS_STARTED) from error
     except RPCError as error:
+        if error.status == RPCStatusCode.ALREADY_EXISTS:  # the test server's WorkflowAlreadyStarted
+            raise conflict(PROCESS_STARTED) from error
         if error.status == RPCStatusCode.NOT_FOUND:
             await _not_found(client, workflow_id)
         if error.status == RPCStatusCode.UNAVAILABLE:

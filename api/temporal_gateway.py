@@ -10,8 +10,14 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import HTTPException, status
-from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
-from temporalio.common import WorkflowIDReusePolicy
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.abnormal_ends import AbnormalEnd, of_description
@@ -62,28 +68,42 @@ async def start_process(
     case_id: str,
     timeout: timedelta | None = None,
 ) -> ProcessState:
-    """Start the workflow (a repeated id is refused) and wait, at most ``timeout`` (then 504),
-    until it has opened its first steps. A workflow that refuses its input answers 422."""
+    """Start the workflow (a repeated id is refused: 409) and wait, at most ``timeout`` (then
+    504), until it has opened its first steps. A workflow that refuses its input answers 422.
+
+    One call (update-with-start, issue 9): the ``ready`` update rides with the start, so the
+    workflow's first task answers it, without a second round trip to the server."""
     handle = handle_of(client, process_id)
-    async with temporal_errors(client, process_id):
-        await client.start_workflow(
-            process_type,
-            inp,
-            id=process_id,
-            task_queue=task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            static_summary=summary(process_type, case_id),
-        )
+    start: WithStartWorkflowOperation[Any, ProcessState] = WithStartWorkflowOperation(
+        process_type,
+        inp,
+        id=process_id,
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        static_summary=summary(process_type, case_id),
+        result_type=ProcessState,
+    )
     try:
         async with temporal_errors(client, process_id):
-            state: ProcessState = await handle.execute_update(
-                "ready", result_type=ProcessState, rpc_timeout=timeout
+            state: ProcessState = await client.execute_update_with_start_workflow(
+                "ready", start_workflow_operation=start, result_type=ProcessState, rpc_timeout=timeout
             )
             return state
     except HTTPException as error:
-        if error.status_code == status.HTTP_409_CONFLICT:  # it ended before it was ready
-            await raise_if_refused(handle)
+        if error.status_code == status.HTTP_409_CONFLICT and not await _started_before(start):
+            await raise_if_refused(handle)  # it ended before it was ready
         raise
+
+
+async def _started_before(start: WithStartWorkflowOperation[Any, Any]) -> bool:
+    """Whether a 409 of ``start_process`` is the id taken by an earlier start (its operation
+    then never got a handle), rather than this start's workflow ending before it was ready."""
+    try:
+        await start.workflow_handle()
+    except (WorkflowAlreadyStartedError, RPCError):  # the id was taken: the start was refused
+        return True
+    return False
 
 
 async def wait_ready(client: Client, process_id: str, timeout: timedelta | None = None) -> None:
