@@ -20,11 +20,9 @@ import compileall
 import contextlib
 import json
 import os
-import platform
 import random
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,11 +35,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from temporalio.client import Client
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 
 from bench.bare import TYPE as BARE_TYPE
 from bench.bare import BareWorkflow
+from bench.figures import Series, machine, run, without_nan
 from readmodel.schema import open_read_model
 from runtime.settings import Settings
 from runtime.temporal import dev_server_path, make_data_converter, register_search_attributes
@@ -76,53 +76,6 @@ def _free_port() -> int:
         return port
 
 
-# -- figures ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Series:
-    """Latencies (seconds) of one kind of request and the wall time they took together."""
-
-    samples: list[float] = field(default_factory=list)
-    elapsed: float = 0.0
-    failed: int = 0
-
-    def pct(self, p: float) -> float:
-        ordered = sorted(self.samples)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
-
-    def figures(self) -> dict[str, float]:
-        n = len(self.samples)
-        return {
-            "n": n,
-            "failed": self.failed,
-            "per_second": n / self.elapsed if self.elapsed else float("nan"),
-            "p50_ms": statistics.median(self.samples) * 1000 if n else float("nan"),
-            "p95_ms": self.pct(95) * 1000,
-            "p99_ms": self.pct(99) * 1000,
-        }
-
-
-async def _run(concurrency: int, jobs: list[Callable[[], Awaitable[bool]]], series: Series) -> None:
-    """Run ``jobs`` (each answers whether it succeeded) ``concurrency`` at a time, timing each."""
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(job: Callable[[], Awaitable[bool]]) -> None:
-        async with gate:
-            began = time.perf_counter()
-            ok = await job()
-            if ok:
-                series.samples.append(time.perf_counter() - began)
-            else:
-                series.failed += 1
-
-    began = time.perf_counter()
-    await asyncio.gather(*(one(job) for job in jobs))
-    series.elapsed += time.perf_counter() - began
-
-
 def _rss_mb(pid: int) -> float:
     """Resident memory of a process and its children (MB), from /proc."""
     total = 0
@@ -142,20 +95,6 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _machine() -> dict[str, Any]:
-    mem_kb = next(
-        int(line.split()[1])
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal")
-    )
-    return {
-        "cores": os.cpu_count(),
-        "memory_gb": round(mem_kb / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "load_average_at_start": os.getloadavg()[0],
-    }
-
-
 # -- the stack: dev server, worker, API as processes -------------------------------------------
 
 
@@ -164,6 +103,7 @@ class Stack:
     folder: Path
     frontend: int
     api_port: int
+    worker_cache: int | None = None  # HEMTJANST_WORKER_MAX_CACHED_WORKFLOWS, None: the setting's
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
@@ -171,6 +111,7 @@ class Stack:
         return f"sqlite:///{self.folder / 'readmodel.db'}"
 
     def env(self) -> dict[str, str]:
+        cache = {"HEMTJANST_WORKER_MAX_CACHED_WORKFLOWS": str(self.worker_cache)} if self.worker_cache else {}
         return {
             **os.environ,
             "TEMPORAL_ADDRESS": f"127.0.0.1:{self.frontend}",
@@ -179,6 +120,7 @@ class Stack:
             "HEMTJANST_WORKER_METRICS_PORT": "",
             "HEMTJANST_LOG_LEVEL": "WARNING",
             "HEMTJANST_ACTION_TIMEOUT_SECONDS": "60",
+            **cache,
         }
 
     def spawn(self, name: str, args: list[str], profile: bool) -> None:
@@ -207,8 +149,10 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def stack(folder: Path, profile: bool) -> AsyncIterator[tuple[Stack, Client]]:
-    running = Stack(folder, _free_port(), _free_port())
+async def stack(
+    folder: Path, profile: bool, worker_cache: int | None = None
+) -> AsyncIterator[tuple[Stack, Client]]:
+    running = Stack(folder, _free_port(), _free_port(), worker_cache)
     try:
         running.spawn(
             "server",
@@ -443,7 +387,8 @@ class Baseline:
         self.queue = f"bench-bare-{uuid.uuid4()}"
         self.handles: list[Any] = []
         self.series = {
-            name: Series() for name in ("start_and_update", "update_sequential", "update_concurrent")
+            name: Series()
+            for name in ("start_and_update", "update_with_start", "update_sequential", "update_concurrent")
         }
         self._next = 0
 
@@ -470,6 +415,24 @@ class Baseline:
 
         return job
 
+    def update_with_start(self) -> Callable[[], Awaitable[bool]]:
+        """The same as one call (update-with-start), as the API starts a process."""
+
+        async def job() -> bool:
+            start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
+                BARE_TYPE,
+                id=f"bare-{uuid.uuid4()}",
+                task_queue=self.queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            )
+            await self.client.execute_update_with_start_workflow(
+                BareWorkflow.act, "start", start_workflow_operation=start
+            )
+            self.handles.append(await start.workflow_handle())
+            return True
+
+        return job
+
     def update(self) -> Callable[[], Awaitable[bool]]:
         handle = self.handles[self._next % len(self.handles)]
         self._next += 1
@@ -488,14 +451,14 @@ class Baseline:
 
 async def _paired(
     ours: list[Callable[[], Awaitable[bool]]],
-    theirs: Callable[[], Callable[[], Awaitable[bool]]],
     ours_series: Series,
-    their_series: Series,
+    *theirs: tuple[Callable[[], Callable[[], Awaitable[bool]]], Series],
 ) -> None:
-    """Each of ``ours`` one at a time, each followed by one of the baseline's."""
+    """Each of ``ours`` one at a time, each followed by one of each of the baseline's kinds."""
     for job in ours:
-        await _run(1, [job], ours_series)
-        await _run(1, [theirs()], their_series)
+        await run(1, [job], ours_series)
+        for their_job, their_series in theirs:
+            await run(1, [their_job()], their_series)
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -514,9 +477,12 @@ async def _starts(
     series["start_process"] = Series()
     series["start_process_concurrent"] = Series()
     await _paired(
-        jobs[:one_by_one], bare.start_and_update, series["start_process"], bare.series["start_and_update"]
+        jobs[:one_by_one],
+        series["start_process"],
+        (bare.start_and_update, bare.series["start_and_update"]),
+        (bare.update_with_start, bare.series["update_with_start"]),
     )
-    await _run(args.setup_concurrency, jobs[one_by_one:], series["start_process_concurrent"])
+    await run(args.setup_concurrency, jobs[one_by_one:], series["start_process_concurrent"])
     return started
 
 
@@ -535,26 +501,26 @@ async def _steady_mix(
     await bare.at_least(args.concurrency * 2)
     series["action_sequential"] = Series()
     town.phase = "one at a time"
-    await _paired(sequential, bare.update, series["action_sequential"], bare.series["update_sequential"])
+    await _paired(sequential, series["action_sequential"], (bare.update, bare.series["update_sequential"]))
     town.phase = f"{args.concurrency} concurrent"
     series["action_concurrent"] = Series()
     bracket = [bare.update() for _ in range(len(concurrent))]
-    await _run(args.concurrency, bracket, bare.series["update_concurrent"])
-    await _run(args.concurrency, concurrent, series["action_concurrent"])
+    await run(args.concurrency, bracket, bare.series["update_concurrent"])
+    await run(args.concurrency, concurrent, series["action_concurrent"])
     bracket = [bare.update() for _ in range(len(concurrent))]
-    await _run(args.concurrency, bracket, bare.series["update_concurrent"])
+    await run(args.concurrency, bracket, bare.series["update_concurrent"])
 
 
 async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     today = date.today()
-    async with stack(folder, args.profile) as (running, client):
+    async with stack(folder, args.profile, args.worker_cache) as (running, client):
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{running.api_port}", timeout=120) as http:
             await _api_ready(http)
             town = Municipality(http, args.cases, today)
             series: dict[str, Series] = {}
             print(f"registering {args.cases} cases ...", flush=True)
             series["register_case"] = Series()
-            await _run(
+            await run(
                 args.setup_concurrency, [town.register(i) for i in range(args.cases)], series["register_case"]
             )
             print(f"  {series['register_case'].figures()['per_second']:.1f} cases/s", flush=True)
@@ -568,9 +534,9 @@ async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             series["get_board"] = Series()
             series["get_tasks_provider"] = Series()
             for _ in range(args.reads):
-                await _run(1, [town.read("/tasks", "case_worker", board_of.case_worker)], series["get_tasks"])
-                await _run(1, [town.read("/board", "case_worker", board_of.case_worker)], series["get_board"])
-                await _run(1, [town.read("/tasks", "provider", board_of.unit)], series["get_tasks_provider"])
+                await run(1, [town.read("/tasks", "case_worker", board_of.case_worker)], series["get_tasks"])
+                await run(1, [town.read("/board", "case_worker", board_of.case_worker)], series["get_board"])
+                await run(1, [town.read("/tasks", "provider", board_of.unit)], series["get_tasks_provider"])
 
             memory = {name: _rss_mb(running.pid(name)) for name in ("worker", "api", "server")}
         lost = _lost(folder / "readmodel.db", town.done)
@@ -581,8 +547,9 @@ async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "n_cases": args.cases,
         "processes_started": len(started),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": _machine(),
+        "machine": machine(),
         "concurrency": args.concurrency,
+        "worker_cache": args.worker_cache or Settings().worker_max_cached_workflows,
         "setup_concurrency": args.setup_concurrency,
         "series": {name: s.figures() for name, s in series.items()},
         "bare": {name: s.figures() for name, s in bare.series.items()},
@@ -619,6 +586,9 @@ def table(result: dict[str, Any]) -> str:
          f"{ms(s['start_process'], 'p50_ms')} / {ms(s['start_process'], 'p95_ms')}",
          f"start + 1 update {ms(b['start_and_update'], 'p50_ms')} / {ms(b['start_and_update'], 'p95_ms')}",
          ratio(s["start_process"]["p50_ms"], b["start_and_update"]["p50_ms"])),
+        ("the same, against a bare update-with-start (one call, as the API starts)", "",
+         f"{ms(b['update_with_start'], 'p50_ms')} / {ms(b['update_with_start'], 'p95_ms')}",
+         ratio(s["start_process"]["p50_ms"], b["update_with_start"]["p50_ms"])),
         (f"processes started, {result['setup_concurrency']} concurrent",
          f"{s['start_process_concurrent']['per_second']:.1f}/s, p50 "
          f"{ms(s['start_process_concurrent'], 'p50_ms')}, p95 {ms(s['start_process_concurrent'], 'p95_ms')}",
@@ -645,21 +615,11 @@ def table(result: dict[str, Any]) -> str:
     head = (
         f"N = {result['n_cases']} cases ({result['processes_started']} processes besides the cycles), "
         f"{result['date'][:10]}, {machine['cores']} cores, {machine['memory_gb']} GB"
+        + (f", worker cache {result['worker_cache']} workflows" if "worker_cache" in result else "")
     )
     lines = [head, "", "| | this project | bare Temporal | ratio |", "|---|---|---|---|"]
     lines += [f"| {a} | {b_} | {c} | {d} |" for a, b_, c, d in rows]
     return "\n".join(lines)
-
-
-def _without_nan(value: Any) -> Any:
-    """The result as strict JSON: a figure without samples (NaN) is null."""
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, dict):
-        return {k: _without_nan(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_nan(v) for v in value]
-    return value
 
 
 def main() -> None:
@@ -671,6 +631,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=10, help="concurrent actions in the steady mix")
     parser.add_argument("--sequential", type=int, default=50, help="actions measured one at a time")
     parser.add_argument("--reads", type=int, default=40, help="GET /tasks and /board requests")
+    parser.add_argument(
+        "--worker-cache", type=int, default=None, help="the worker's workflow cache (default: the setting's)"
+    )
     parser.add_argument("--profile", action="store_true", help="run worker and API under py-spy")
     parser.add_argument("--keep", type=Path, default=None, help="keep the data (and profiles) in this folder")
     args = parser.parse_args()
@@ -685,7 +648,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = RESULTS / f"municipality-{result['date'][:10]}-N{result['n_cases']}"
     stem.with_suffix(".json").write_text(
-        json.dumps(_without_nan(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        json.dumps(without_nan(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     stem.with_suffix(".md").write_text(text + "\n", encoding="utf-8")
     print(f"written: {stem}.json, {stem}.md")

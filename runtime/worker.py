@@ -102,5 +102,6 @@ def build_worker(
         ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
+        max_cached_workflows=settings.worker_max_cached_workflows,
         workflow_runner=workflow_runner(),
     )

@@ -1,0 +1,82 @@
+"""Figures shared by the benchmarks: latency series, the machine, strict JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Series:
+    """Latencies (seconds) of one kind of request and the wall time they took together."""
+
+    samples: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+    failed: int = 0
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.samples)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+    def figures(self) -> dict[str, float]:
+        n = len(self.samples)
+        return {
+            "n": n,
+            "failed": self.failed,
+            "per_second": n / self.elapsed if self.elapsed else float("nan"),
+            "p50_ms": statistics.median(self.samples) * 1000 if n else float("nan"),
+            "p95_ms": self.pct(95) * 1000,
+            "p99_ms": self.pct(99) * 1000,
+        }
+
+
+async def run(concurrency: int, jobs: list[Callable[[], Awaitable[bool]]], series: Series) -> None:
+    """Run ``jobs`` (each answers whether it succeeded) ``concurrency`` at a time, timing each."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(job: Callable[[], Awaitable[bool]]) -> None:
+        async with gate:
+            began = time.perf_counter()
+            ok = await job()
+            if ok:
+                series.samples.append(time.perf_counter() - began)
+            else:
+                series.failed += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one(job) for job in jobs))
+    series.elapsed += time.perf_counter() - began
+
+
+def machine() -> dict[str, Any]:
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "load_average_at_start": os.getloadavg()[0],
+    }
+
+
+def without_nan(value: Any) -> Any:
+    """The result as strict JSON: a figure without samples (NaN) is null."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: without_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nan(v) for v in value]
+    return value
