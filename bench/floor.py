@@ -37,7 +37,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from bench.bare import FLOOR_TYPE, FLOOR_WRITE, FloorStep, FloorWorkflow
-from bench.figures import Series, machine, run, without_nan
+from bench.figures import Series, at_least, machine, run, without_nan
 from runtime.settings import Settings
 from runtime.temporal import dev_server_path, make_data_converter, register_search_attributes
 from runtime.worker import workflow_runner
@@ -161,9 +161,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--sequential", type=int, default=150, help="updates one at a time, per round")
-    parser.add_argument("--concurrent", type=int, default=300, help="updates 10 at a time, per round")
+    parser.add_argument("--rounds", type=at_least(1), default=3)
+    parser.add_argument(
+        "--sequential", type=at_least(1), default=150, help="updates one at a time, per round"
+    )
+    parser.add_argument("--concurrent", type=at_least(1), default=300, help="updates 10 at a time, per round")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="floor-") as scratch:
         result = asyncio.run(bench(args, Path(scratch)))

@@ -41,7 +41,7 @@ from temporalio.worker import Worker
 
 from bench.bare import TYPE as BARE_TYPE
 from bench.bare import BareWorkflow
-from bench.figures import Series, machine, run, without_nan
+from bench.figures import Series, at_least, machine, run, without_nan
 from readmodel.schema import open_read_model
 from runtime.settings import Settings
 from runtime.temporal import dev_server_path, make_data_converter, register_search_attributes
@@ -626,13 +626,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--cases", type=int, default=25_000, help="N, the municipality's cases")
-    parser.add_argument("--setup-concurrency", type=int, default=8)
-    parser.add_argument("--concurrency", type=int, default=10, help="concurrent actions in the steady mix")
-    parser.add_argument("--sequential", type=int, default=50, help="actions measured one at a time")
-    parser.add_argument("--reads", type=int, default=40, help="GET /tasks and /board requests")
     parser.add_argument(
-        "--worker-cache", type=int, default=None, help="the worker's workflow cache (default: the setting's)"
+        "--cases", type=at_least(len(PROCESS_TYPES)), default=25_000, help="N, the municipality's cases"
+    )
+    parser.add_argument("--setup-concurrency", type=at_least(1), default=8)
+    parser.add_argument(
+        "--concurrency", type=at_least(1), default=10, help="concurrent actions in the steady mix"
+    )
+    parser.add_argument("--sequential", type=at_least(1), default=50, help="actions measured one at a time")
+    parser.add_argument("--reads", type=at_least(1), default=40, help="GET /tasks and /board requests")
+    parser.add_argument(
+        "--worker-cache",
+        type=at_least(1),
+        default=None,
+        help="the worker's workflow cache (default: the setting's)",
     )
     parser.add_argument("--profile", action="store_true", help="run worker and API under py-spy")
     parser.add_argument("--keep", type=Path, default=None, help="keep the data (and profiles) in this folder")
