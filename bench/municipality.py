@@ -653,7 +653,8 @@ def main() -> None:
     if result["errors"]:
         print(f"errors: {result['errors']}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS / f"municipality-{result['date'][:10]}-N{result['n_cases']}"
+    cache = f"-cache{args.worker_cache}" if args.worker_cache else ""
+    stem = RESULTS / f"municipality-{result['date'][:10]}-N{result['n_cases']}{cache}"
     stem.with_suffix(".json").write_text(
         json.dumps(without_nan(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
