@@ -7,6 +7,7 @@ same whichever way a user comes in. Errors are the contract's ``HTTPException``s
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -325,4 +326,20 @@ async def perform_action(
             # ended since: answer its state.
             return await process_state(session, client, row)
         raise
+    await _await_continuation(client, state, action, settings)
     return ProcessStateOut.of(state)
+
+
+async def _await_continuation(
+    client: Client, state: ProcessState, action: str, settings: Settings | None
+) -> None:
+    """The process an action started (the cycle's ``start_now`` → its follow-up, FU-1) has opened
+    its first steps, and so written them to the read model, before the action is answered: the
+    answer and the inbox agree (issue 9), for the JSON route and the page alike. At most the
+    action timeout: the action is done either way, so a slow follow-up does not fail it (its
+    page and state tell where it is)."""
+    cls = PROCESS_TYPES.get(state.type)
+    following = cls.continues_at(action, state.details) if cls is not None else None
+    if following:
+        with contextlib.suppress(HTTPException):
+            await await_ready(client, following, settings)

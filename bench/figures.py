@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import platform
 import statistics
+import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,10 +25,11 @@ class Series:
     failed: int = 0
 
     def pct(self, p: float) -> float:
+        """The ``p``-th percentile by nearest rank (seconds; NaN without samples)."""
         ordered = sorted(self.samples)
         if not ordered:
             return float("nan")
-        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+        return ordered[min(len(ordered), max(1, math.ceil(p / 100 * len(ordered)))) - 1]
 
     def figures(self) -> dict[str, float]:
         n = len(self.samples)
@@ -56,6 +59,19 @@ async def run(concurrency: int, jobs: list[Callable[[], Awaitable[bool]]], serie
     began = time.perf_counter()
     await asyncio.gather(*(one(job) for job in jobs))
     series.elapsed += time.perf_counter() - began
+
+
+def commit() -> str:
+    """The commit the benchmark ran on (``+`` when the checkout had changes), for its results."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+" if dirty.stdout.strip() else "")
 
 
 def machine() -> dict[str, Any]:

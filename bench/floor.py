@@ -11,6 +11,8 @@ load:
   answering (the inbox agrees with the answer);
 - both.
 
+And, alternating, a bare workflow started and then updated, against one update-with-start call.
+
     .venv/bin/python -m bench.floor                 # 3 rounds of 150 + 300 updates per variant
 
 Prints a table and writes ``bench/results/floor-<date>.json`` and ``.md``. Asserts nothing.
@@ -32,24 +34,28 @@ from pathlib import Path
 from typing import Any
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from bench.bare import FLOOR_TYPE, FLOOR_WRITE, FloorStep, FloorWorkflow
-from bench.figures import Series, at_least, machine, run, without_nan
+from bench.figures import Series, at_least, commit, machine, run, without_nan
 from runtime.settings import Settings
 from runtime.temporal import dev_server_path, make_data_converter, register_search_attributes
 from runtime.worker import workflow_runner
 
 RESULTS = Path(__file__).resolve().parent / "results"
+FAIL = WorkflowIDConflictPolicy.FAIL
 VARIANTS = {
     "bare": FloorStep(upsert=False, write=False),
     "search attributes (Stage, NextDueAt)": FloorStep(upsert=True, write=False),
     "write before answer (local activity, SQLite)": FloorStep(upsert=False, write=True),
     "both": FloorStep(upsert=True, write=True),
 }
+STARTS = ("a start, then an update", "one update-with-start call")
 WORKFLOWS = 10  # per variant and round; the concurrent updates go one per workflow
+DEFAULT_SIZES = (3, 150, 300)  # rounds; updates one at a time and concurrent, per round
 
 
 class ReadModel:
@@ -94,6 +100,35 @@ async def _round(
         await handle.signal(FloorWorkflow.finish)
 
 
+async def _starts(client: Client, queue: str, n: int, then_update: Series, with_start: Series) -> None:
+    """``n`` pairs, alternating: a start and then an update, and one update-with-start call (as the
+    API starts a process, api/temporal_gateway.py), each of a bare workflow."""
+    bare = VARIANTS["bare"]
+    handles: list[WorkflowHandle[Any, Any]] = []
+
+    async def separate() -> bool:
+        handle = await client.start_workflow(FLOOR_TYPE, bare, id=f"floor-{uuid.uuid4()}", task_queue=queue)
+        await handle.execute_update(FloorWorkflow.act, "start")
+        handles.append(handle)
+        return True
+
+    async def together() -> bool:
+        start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
+            FLOOR_TYPE, bare, id=f"floor-{uuid.uuid4()}", task_queue=queue, id_conflict_policy=FAIL
+        )
+        await client.execute_update_with_start_workflow(
+            FloorWorkflow.act, "start", start_workflow_operation=start
+        )
+        handles.append(await start.workflow_handle())
+        return True
+
+    for _ in range(n):
+        await run(1, [separate], then_update)
+        await run(1, [together], with_start)
+    for handle in handles:
+        await handle.signal(FloorWorkflow.finish)
+
+
 async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=dev_server_path(),
@@ -104,6 +139,7 @@ async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         await register_search_attributes(env.client, env.client.namespace)
         queue = f"floor-{uuid.uuid4()}"
         figures = {name: (Series(), Series()) for name in VARIANTS}
+        starts = {name: Series() for name in STARTS}
         with ThreadPoolExecutor(max_workers=4) as executor:
             worker = Worker(
                 env.client,
@@ -117,12 +153,15 @@ async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                 for _ in range(args.rounds):
                     for name, step in VARIANTS.items():
                         await _round(env.client, queue, step, args, *figures[name])
+                    await _starts(env.client, queue, max(1, args.sequential // 3), *starts.values())
     finally:
         await env.shutdown()
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": commit(),
         "machine": machine(),
         "rounds": args.rounds,
+        "starts": {name: series.figures() for name, series in starts.items()},
         "variants": {
             name: {"sequential": one.figures(), "concurrent": many.figures()}
             for name, (one, many) in figures.items()
@@ -153,26 +192,41 @@ def table(result: dict[str, Any]) -> str:
             f"| {WORKFLOWS} concurrent | of bare |",
             "|---|---|---|---|---|",
             *rows,
+            *_start_rows(result.get("starts", {})),
         ]
     )
+
+
+def _start_rows(starts: dict[str, dict[str, float]]) -> list[str]:
+    """The bare starts, alternating (results of runs before they were measured have none)."""
+    if not starts:
+        return []
+    rows = ["", "| a bare workflow started and answered by … | p50 / p95 |", "|---|---|"]
+    rows += [f"| {name} | {f['p50_ms']:.1f} ms / {f['p95_ms']:.1f} ms |" for name, f in starts.items()]
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=at_least(1), default=3)
+    parser.add_argument("--rounds", type=at_least(1), default=DEFAULT_SIZES[0])
     parser.add_argument(
-        "--sequential", type=at_least(1), default=150, help="updates one at a time, per round"
+        "--sequential", type=at_least(1), default=DEFAULT_SIZES[1], help="updates one at a time, per round"
     )
-    parser.add_argument("--concurrent", type=at_least(1), default=300, help="updates 10 at a time, per round")
+    parser.add_argument(
+        "--concurrent", type=at_least(1), default=DEFAULT_SIZES[2], help="updates 10 at a time, per round"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="floor-") as scratch:
         result = asyncio.run(bench(args, Path(scratch)))
     text = table(result)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS / f"floor-{result['date'][:10]}"
+    sizes = (args.rounds, args.sequential, args.concurrent)
+    # A run of other sizes (a smoke run) does not overwrite the day's run at the defaults.
+    suffix = "" if sizes == DEFAULT_SIZES else "-rounds{}-seq{}-con{}".format(*sizes)
+    stem = RESULTS / f"floor-{result['date'][:10]}{suffix}"
     stem.with_suffix(".json").write_text(json.dumps(without_nan(result), indent=2) + "\n", encoding="utf-8")
     stem.with_suffix(".md").write_text(text + "\n", encoding="utf-8")
     print(f"written: {stem}.json, {stem}.md")

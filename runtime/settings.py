@@ -25,6 +25,9 @@ DEV_JWT_SECRET = "hemtjanst-local-dev-secret-change-me-in-production"
 DEV_PAYLOAD_KEY_ID = "dev"
 DEV_PAYLOAD_KEY = hashlib.sha256(b"hemtjanst-samverkan dev payload key, NOT FOR PRODUCTION").digest()
 
+# The workflow tasks a worker takes at once (the SDK's default, runtime/worker.py).
+WORKFLOW_TASK_SLOTS = 100
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -61,9 +64,10 @@ class Settings(BaseSettings):
 
     # Workflows the worker keeps in memory between their tasks (the SDK's sticky cache). A task of
     # a workflow not in it replays the workflow's whole history first (issue 9: a step at
-    # N = 25,000 took 60 ms instead of 32 ms once the running processes outnumbered the cache).
-    # Size it to the running processes that are acted on, about 0.2 MB each (README, Benchmark).
-    worker_max_cached_workflows: int = Field(default=1000, ge=1, le=100_000)
+    # N = 25,000 took 59.9 ms with 1,000 and 38.7 ms with 3,000). About 0.28 MB each (README,
+    # Scaling the worker). At least WORKFLOW_TASK_SLOTS: a task needs its workflow in the cache,
+    # and a smaller cache left tasks waiting until they timed out (seen with 1).
+    worker_max_cached_workflows: int = Field(default=1000, ge=WORKFLOW_TASK_SLOTS, le=100_000)
 
     # Log lines: "json" (one object per line, for log collectors; the default) or "text".
     log_format: Literal["json", "text"] = "json"

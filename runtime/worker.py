@@ -12,7 +12,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.case_events import CaseEventActivities
 from activities.follow_up import FollowUpActivities
 from activities.read_model import ReadModelActivities
-from runtime.settings import Settings
+from runtime.settings import WORKFLOW_TASK_SLOTS, Settings
 
 SHARED_WORKFLOW_MODULES = (
     "model",
@@ -103,5 +103,6 @@ def build_worker(
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
         max_cached_workflows=settings.worker_max_cached_workflows,
+        max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
         workflow_runner=workflow_runner(),
     )

@@ -11,12 +11,15 @@ from bench import floor, municipality
 
 
 async def test_the_floor_benchmark_measures_every_variant_and_renders_its_table(tmp_path: Path) -> None:
-    args = argparse.Namespace(rounds=1, sequential=3, concurrent=10)
+    args = argparse.Namespace(rounds=1, sequential=3, concurrent=10)  # one pair of starts
     result = await floor.bench(args, tmp_path)
     for name in floor.VARIANTS:
         figures = result["variants"][name]
         assert (figures["sequential"]["n"], figures["sequential"]["failed"]) == (3, 0)
         assert (figures["concurrent"]["n"], figures["concurrent"]["failed"]) == (10, 0)
+        assert name in floor.table(result)
+    for name in floor.STARTS:
+        assert (result["starts"][name]["n"], result["starts"][name]["failed"]) == (1, 0)
         assert name in floor.table(result)
 
 

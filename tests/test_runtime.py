@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
@@ -81,6 +82,20 @@ def test_settings_accept_the_hemtjanst_prefix(clean_env: pytest.MonkeyPatch) -> 
     assert settings.retention_days == 90
     assert not settings.dev_login_enabled
     assert settings.task_queue == "other"
+
+
+def test_the_worker_cache_is_1000_by_default_and_at_least_the_workflow_task_slots(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    """Issue 9: a cache smaller than the 100 workflow tasks the worker takes at once left tasks
+    waiting until they timed out; such a value is refused at start-up, naming the setting."""
+    assert Settings().worker_max_cached_workflows == 1000
+    clean_env.setenv("HEMTJANST_WORKER_MAX_CACHED_WORKFLOWS", "3000")
+    assert Settings().worker_max_cached_workflows == 3000
+    for bad in ("99", "0", "-1", "100001", "tusen"):
+        clean_env.setenv("HEMTJANST_WORKER_MAX_CACHED_WORKFLOWS", bad)
+        with pytest.raises(ValidationError, match="worker_max_cached_workflows"):
+            Settings()
 
 
 def test_blank_temporal_address_means_local(clean_env: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from urllib.parse import quote
 
@@ -281,9 +280,7 @@ async def perform_action(
         return problem.redirect(request, _back(values) or process_url(process_id))
     cls = PROCESS_TYPES.get(state.type)
     following = cls.continues_at(action, state.details) if cls is not None else None
-    if following:  # e.g. the follow-up the cycle's start_now started (FU-1), once it shows its forms
-        with contextlib.suppress(HTTPException):  # if it is slow, its page still tells its state
-            await services.await_ready(client, following)
+    if following:  # e.g. the follow-up the cycle's start_now started (FU-1), ready (perform_action)
         return RedirectResponse(f"{process_url(following)}?startad=1", status.HTTP_303_SEE_OTHER)
     return RedirectResponse(f"{process_url(process_id)}?utfort={quote(action)}", status.HTTP_303_SEE_OTHER)
 
