@@ -21,11 +21,9 @@ from activities.follow_up import cycle_id
 from api import temporal_gateway as gateway
 from api.errors import PROCESS_STARTED
 from readmodel import models
-from readmodel.database import make_session_factory
 from tests.engine_support import CARE, new_case, order_input, read_model
 from tests.support import scenario, sthlm
 from tests.test_case_events_api import api
-from tests.test_read_model import _postgres, _sqlite
 
 NOW = sthlm(2026, 12, 7, 9, 30)
 
@@ -71,18 +69,18 @@ async def test_an_input_the_workflow_refuses_is_422_with_its_reason(tmp_path: Pa
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    with _sqlite(tmp_path) if request.param == "sqlite" else _postgres() as engine:
-        yield make_session_factory(engine)
+def both(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    with read_model(request.param, tmp_path) as sessions:
+        yield sessions
 
 
 async def test_FU_1_start_now_answers_once_the_follow_up_and_its_plan_step_are_in_the_read_model(
-    sessions: sessionmaker[Session],
+    both: sessionmaker[Session],
 ) -> None:
     """FU-1 (needs changed, Mon 2027-02-01 10:00): the JSON answer to the cycle's start_now comes
     after the follow-up has opened its first step, so the case worker's inbox already holds it;
     the page's redirect and the JSON route wait through the same service (issue 9)."""
-    async with api(sthlm(2027, 2, 1, 10), sessions) as app:
+    async with api(sthlm(2027, 2, 1, 10), both) as app:
         case_id = await app.case()
         answer = await app.act("case_worker", cycle_id(case_id), "start_now", {"reason": "Ändrat behov"})
         follow_up = answer["details"]["current_follow_up"]
