@@ -6,6 +6,7 @@ statuses in one place.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -99,9 +100,11 @@ async def start_process(
 async def _started_before(start: WithStartWorkflowOperation[Any, Any]) -> bool:
     """Whether a 409 of ``start_process`` is the id taken by an earlier start (its operation
     then never got a handle), rather than this start's workflow ending before it was ready."""
-    try:
-        await start.workflow_handle()
+    try:  # settled by then: the SDK resolves the operation before the call raises
+        await asyncio.wait_for(start.workflow_handle(), timeout=1)
     except (WorkflowAlreadyStartedError, RPCError):  # the id was taken: the start was refused
+        return True
+    except TimeoutError:  # never resolved: assume nothing of this start to report on
         return True
     return False
 
