@@ -76,6 +76,17 @@ def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
 # -- API tests with a clock of their own: module scope, so each module gets its own instances ------
 
 
+@pytest.fixture
+async def http(
+    env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on the suite's scenario server, posting the pages' forms as this site's browser
+    does (``Origin``); modules with an ``http`` of their own override it."""
+    async with api_client(env.client, sessions, worker.task_queue, clock=scenario_clock(env)) as client:
+        client.headers["Origin"] = "http://test"
+        yield client
+
+
 @pytest.fixture(scope="module")
 async def api_env() -> AsyncIterator[WorkflowEnvironment]:
     """This module's own time-skipping server (its clock is not moved by other modules)."""

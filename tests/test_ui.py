@@ -7,18 +7,14 @@ hidden Idempotency-Key, and errors shown with the contract's status.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from api.ui import forms
-from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, scenario_clock
+from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER
 from tests.test_api_support import api_client, login, new_case, start_order
 from workflows.io.order import RegisterExecution, StartOrder
 from workflows.model import Actor
@@ -39,15 +35,6 @@ ORDER_FORM = {
     "other": "Nyckel finns hos grannen.",
     "sent_at": "2026-11-20T10:00",  # datetime-local: Stockholm wall-clock time
 }
-
-
-@pytest.fixture
-async def http(
-    env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(env.client, sessions, worker.task_queue, clock=scenario_clock(env)) as client:
-        client.headers["Origin"] = "http://test"  # as a browser posting this site's forms does
-        yield client
 
 
 async def ui_login(http: httpx.AsyncClient, actor: Actor) -> httpx.Response:

@@ -9,31 +9,17 @@ time, tests.support.SUITE_MOMENT), called in the test's own event loop.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
-from sqlalchemy.orm import Session, sessionmaker
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from api.ui import when
-from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, SENIOR, SUITE_MOMENT, scenario_clock
-from tests.test_api_support import api_client, keyed, login, new_case, start_order
+from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, SENIOR, SUITE_MOMENT
+from tests.test_api_support import keyed, login, new_case, start_order
 from tests.test_ui import ui_login
 from workflows.model import Actor
 
 SUPERVISOR = Actor(user_id="sv-gun", role="supervisor", name="Gun Tillsyn")
-
-
-@pytest.fixture
-async def http(
-    env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(env.client, sessions, worker.task_queue, clock=scenario_clock(env)) as client:
-        client.headers["Origin"] = "http://test"  # as a browser posting this site's forms does
-        yield client
 
 
 def test_due_times_read_as_people_say_them_with_babel() -> None:

@@ -10,33 +10,19 @@ time, tests.support.SUITE_MOMENT), called in the test's own event loop.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from api import idempotency
 from api.auth import Principal
 from api.routes import cases as case_routes
 from api.ui.common import REPEAT_WINDOW, form_key
 from readmodel import repository as repo
-from tests.support import CASE_WORKER, PROVIDER, SENIOR, SUITE_MOMENT, scenario_clock
-from tests.test_api_support import act, api_client, keyed, login, new_case, start_order
+from tests.support import CASE_WORKER, PROVIDER, SENIOR, SUITE_MOMENT
+from tests.test_api_support import act, keyed, login, new_case, start_order
 from tests.test_ui import ui_login
 from tests.test_ui_refusals import at_field, refused_page
-
-
-@pytest.fixture
-async def http(
-    env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(env.client, sessions, worker.task_queue, clock=scenario_clock(env)) as client:
-        client.headers["Origin"] = "http://test"  # as a browser posting this site's forms does
-        yield client
-
 
 REGISTRATION = {
     "person_name": "Helga Nilsson",

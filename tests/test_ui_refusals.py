@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import httpx
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from api.errors import refusal_fields
 from api.ui import messages
 from api.ui.prg import FailedInputs
-from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, SUITE_MOMENT, profile, scenario_clock, sthlm
-from tests.test_api_support import act, api_client, keyed, login, new_case
+from tests.support import CASE_WORKER, OTHER_PROVIDER, PROVIDER, SUITE_MOMENT, profile, sthlm
+from tests.test_api_support import act, keyed, login, new_case
 from tests.test_ui import ui_login
 from workflows.io.case_event import DeathReport, PauseReport
 from workflows.io.extra_visits import VisitDecision
@@ -35,15 +31,6 @@ from workflows.rules import extra_visits as visit_rules
 from workflows.rules import follow_up as follow_up_rules
 from workflows.rules import homecoming as homecoming_rules
 from workflows.rules import urgent_change as urgent_rules
-
-
-@pytest.fixture
-async def http(
-    env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(env.client, sessions, worker.task_queue, clock=scenario_clock(env)) as client:
-        client.headers["Origin"] = "http://test"  # as a browser posting this site's forms does
-        yield client
 
 
 def at_field(page: str, field_id: str) -> str:

@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from api.routes.cases import DecisionKind
 from api.ui import forms, labels
 from api.ui.readable import Readable, decision_reference, order_reference
 from readmodel.models import Decision, Order
-from tests.support import CASE_WORKER, PROVIDER, scenario_clock
-from tests.test_api_support import api_client, new_case, start_order
+from tests.support import CASE_WORKER, PROVIDER
+from tests.test_api_support import new_case, start_order
 from tests.test_profiles import write_profile
 from tests.test_ui import ui_login
 from workflows import glossary
@@ -163,15 +159,6 @@ def test_ids_in_the_processes_texts_read_as_units_decisions_and_orders(written: 
 
 
 # -- the pages, on the suite's scenario server --------------------------------------------------
-
-
-@pytest.fixture
-async def http(
-    env: WorkflowEnvironment, worker: Worker, sessions: sessionmaker[Session]
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(env.client, sessions, worker.task_queue, clock=scenario_clock(env)) as client:
-        client.headers["Origin"] = "http://test"
-        yield client
 
 
 async def test_the_registration_offers_the_providers_by_name_and_refuses_an_unlisted_one_at_its_field(
